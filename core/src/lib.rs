@@ -1,0 +1,34 @@
+//! Views, assigns, rendered trees, the diff engine, signed sessions and the view runtime of
+//! [liveview](https://docs.rs/liveview): Phoenix LiveView for Rust, without an async runtime.
+//!
+//! # Brief overview
+//! - [`LiveView`] / [`LiveComponent`]: the callbacks a view implements; [`Socket`]: assigns and
+//!   everything a callback can ask for.
+//! - [`Rendered`]: the tree a template render produces (statics, dynamics, fingerprints).
+//! - [`Assigns`]: the values a template reads, with change tracking.
+//! - [`Transport`]: the seam to the transports, which own all network IO.
+//!
+//! # The core does no network IO
+//! Transports (crate `liveview-transports`) read bytes, decode Phoenix frames and hand them to
+//! a connection; views run on their own threads and write diffs back through the transport.
+
+mod assigns;
+pub mod html;
+mod http;
+mod rendered;
+mod socket;
+mod transport;
+mod view;
+
+pub use assigns::Assigns;
+pub use http::{HttpRequest, HttpResponse};
+pub use rendered::{
+    ChildCall, Cid, ComponentCall, Comprehension, Dynamic, Fingerprint, Rendered, Statics,
+    StreamInsert, StreamOps,
+};
+pub use socket::{Command, ConnectInfo, Navigation, Socket};
+pub use transport::{Transport, TransportError};
+pub use view::{
+    Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,
+    TerminateReason, Template, ViewError, ViewOptions, ViewResult, decode_params,
+};

@@ -1,0 +1,1 @@
+//! liveview-templates (work in progress)

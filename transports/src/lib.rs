@@ -1,0 +1,1 @@
+//! liveview-transports (work in progress)
