@@ -13,10 +13,13 @@
 //! a connection; views run on their own threads and write diffs back through the transport.
 
 mod assigns;
+pub mod diff;
 pub mod html;
 mod http;
+pub mod protocol;
 mod rendered;
 mod socket;
+pub mod token;
 mod transport;
 mod view;
 
