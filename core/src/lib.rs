@@ -18,6 +18,7 @@ pub mod html;
 mod http;
 pub mod protocol;
 mod rendered;
+pub mod session;
 mod socket;
 pub mod token;
 mod transport;
@@ -30,7 +31,7 @@ pub use rendered::{
     StreamInsert, StreamOps,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
-pub use transport::{Transport, TransportError};
+pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,
     TerminateReason, Template, ViewError, ViewOptions, ViewResult, decode_params,

@@ -155,6 +155,16 @@ pub trait Template: Send + Sync {
     /// # Errors
     /// A render error of this view only.
     fn render(&self, assigns: &Assigns) -> Result<Rendered, RenderError>;
+
+    /// Renders this template as a layout around `inner` (the view's own render), which takes
+    /// the place of `{{{inner_content}}}`.
+    ///
+    /// # Errors
+    /// A render error, or a template that is not a layout.
+    fn render_layout(&self, assigns: &Assigns, inner: Rendered) -> Result<Rendered, RenderError> {
+        let _ = (assigns, inner);
+        Err(RenderError::new("this template cannot be used as a layout"))
+    }
 }
 
 /// Options a view declares once (`use Phoenix.LiveView, container: ..., layout: ...`).
