@@ -1,0 +1,95 @@
+//! Run with: `make demo` (or `cargo run --release --example showcase`), then open
+//! <http://127.0.0.1:4000>.
+//!
+//! Every binding of the Phoenix LiveView API, one small view per demo, served to the official
+//! `phoenix_live_view` JavaScript client. The browser tests in `tests/browser/` drive these
+//! pages. `PORT` overrides the port (4000); `LIVEVIEW_SECRET` sets the signing secret (a
+//! random one per process otherwise, so pages open across a restart reload once).
+
+use std::error::Error;
+use std::sync::Arc;
+
+use liveview::{App, LocalPubSub, PubSub, Session};
+use serde_json::json;
+
+mod chat_live;
+mod clock_live;
+mod components_live;
+mod counter_live;
+mod form_live;
+mod hooks_live;
+mod keys_live;
+mod list_live;
+mod nav_live;
+mod nested_live;
+mod pages;
+mod params;
+mod search_live;
+mod static_live;
+mod thermostat_live;
+
+/// Asset paths the root layout marks with `phx-track-static` (`static_changed` compares the
+/// client's list with this one).
+const TRACKED_STATIC: &[&str] = &[
+    "/showcase.css",
+    "/assets/phoenix/phoenix.min.js",
+    "/assets/phoenix_live_view/phoenix_live_view.min.js",
+    "/assets/liveview/compat.js",
+    "/showcase.js",
+    "/assets/liveview/app.js",
+];
+
+/// The session the `/thermostat` route passes to `mount` (the seed's `current_user_id`).
+fn thermostat_session() -> Session {
+    let mut session = Session::new();
+    session.insert("current_user_id".into(), json!(42));
+    session
+}
+
+fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
+    let app = App::builder()
+        .secret_key_base_from_env("LIVEVIEW_SECRET")
+        .signing_salt("showcase signing salt")
+        .root_layout(liveview_templates::template!("showcase/root.html.hbs"))
+        .track_static(TRACKED_STATIC.iter().map(|p| (*p).to_owned()).collect())
+        .pubsub(pubsub)
+        // One live session: live navigation works between all demos.
+        .live_session("showcase", |routes| {
+            routes
+                .live::<counter_live::CounterLive>("/counter")
+                .live_with_session::<thermostat_live::ThermostatLive>("/thermostat", thermostat_session())
+                .live::<clock_live::ClockLive>("/clock")
+                .live::<search_live::SearchLive>("/search")
+                .live::<form_live::FormLive>("/form")
+                .live::<keys_live::KeysLive>("/keys")
+                .live::<list_live::ListLive>("/list")
+                .live::<hooks_live::HooksLive>("/hooks")
+                .live::<nav_live::NavLive>("/nav")
+                .live::<nav_live::NavOtherLive>("/nav/other")
+                .live::<components_live::ComponentsLive>("/components")
+                .live::<nested_live::NestedLive>("/nested")
+                .live::<chat_live::ChatLive>("/chat")
+                .live::<static_live::StaticLive>("/static")
+        })
+        .view::<nested_live::ChildLive>("ChildLive")
+        .component::<components_live::CounterComponent>("Counter")
+        .get("/", pages::index)
+        .get("/plain", pages::plain)
+        .post("/form/echo", pages::form_echo)
+        .get("/showcase.css", pages::style)
+        .get("/showcase.js", pages::script)
+        .build()?;
+    Ok(app)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number, got {port:?}"))?,
+        Err(_) => 4000,
+    };
+    let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());
+    chat_live::use_pubsub(Arc::clone(&pubsub));
+    let app = build_app(pubsub)?;
+    liveview_transports::serve(app, ("127.0.0.1", port))?;
+    Ok(())
+}
