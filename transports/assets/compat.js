@@ -118,6 +118,14 @@
         window.setTimeout(function () { applyAll(e.target.form); }, 0);
       }
     }, true);
+    document.addEventListener("submit", function (e) {
+      // A submit marks every input used (the client's PHX_HAS_SUBMITTED), even when the
+      // server's answer changes nothing and so no patch follows.
+      var form = e.target;
+      if (form && form.elements) {
+        window.setTimeout(function () { applyAll(form); }, 0);
+      }
+    }, true);
     document.addEventListener("reset", function (e) {
       var form = e.target;
       if (form && form.elements) {

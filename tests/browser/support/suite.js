@@ -1,0 +1,22 @@
+// One server and one browser per test file, shared by its tests; closed after.
+"use strict";
+
+const { after, before } = require("node:test");
+const { Showcase } = require("./server");
+const { launch } = require("./browser");
+
+/** Registers before/after hooks; returns an object filled with {server, browser}. */
+function useShowcase() {
+  const env = {};
+  before(async () => {
+    env.server = await Showcase.start();
+    env.browser = await launch();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) await env.server.stop();
+  });
+  return env;
+}
+
+module.exports = { useShowcase };
