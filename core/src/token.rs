@@ -89,7 +89,11 @@ impl Signer {
     ///
     /// # Errors
     /// [`TokenError`].
-    pub fn verify<T: DeserializeOwned>(&self, token: &str, max_age: Duration) -> Result<T, TokenError> {
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        max_age: Duration,
+    ) -> Result<T, TokenError> {
         let _ = max_age;
         serde_json::from_str(token).map_err(|_| TokenError::Invalid)
     }
