@@ -20,6 +20,7 @@ mod form_live;
 mod hooks_live;
 mod keys_live;
 mod list_live;
+mod logger;
 mod nav_live;
 mod nested_live;
 mod pages;
@@ -83,6 +84,7 @@ fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    logger::init();
     let port: u16 = match std::env::var("PORT") {
         Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number, got {port:?}"))?,
         Err(_) => 4000,

@@ -32,7 +32,7 @@ fn page(title: &str, body: &str) -> HttpResponse {
     HttpResponse::html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · liveview showcase</title>\n<link rel=\"stylesheet\" href=\"/showcase.css\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n<title>{title} · liveview showcase</title>\n<link rel=\"stylesheet\" href=\"/showcase.css\">\n\
          </head>\n<body>\n<header><a href=\"/\">liveview showcase</a></header>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
         title = escape(title)
     ))

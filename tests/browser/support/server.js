@@ -61,6 +61,13 @@ class Showcase {
     this.log = [];
   }
 
+  /** Writes the server's output to target/browser-logs/<name>.log (read it when a test fails). */
+  saveLog(name) {
+    const dir = path.join(ROOT, "target", "browser-logs");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.log`), this.output());
+  }
+
   static async start() {
     if (!fs.existsSync(BIN)) {
       throw new Error(`${BIN} is missing: run \`cargo build --examples\` (or set SHOWCASE_BIN)`);
@@ -76,7 +83,7 @@ class Showcase {
     this.child = spawn(BIN, [], { env, stdio: ["ignore", "pipe", "pipe"] });
     const keep = (chunk) => {
       this.log.push(chunk.toString());
-      if (this.log.length > 200) this.log.shift();
+      if (this.log.length > 2000) this.log.shift();
     };
     this.child.stdout.on("data", keep);
     this.child.stderr.on("data", keep);

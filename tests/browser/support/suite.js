@@ -1,6 +1,7 @@
 // One server and one browser per test file, shared by its tests; closed after.
 "use strict";
 
+const path = require("node:path");
 const { after, before } = require("node:test");
 const { Showcase } = require("./server");
 const { launch } = require("./browser");
@@ -14,7 +15,10 @@ function useShowcase() {
   });
   after(async () => {
     if (env.browser) await env.browser.close();
-    if (env.server) await env.server.stop();
+    if (env.server) {
+      await env.server.stop();
+      env.server.saveLog(path.basename(require.main ? require.main.filename : "browser", ".js"));
+    }
   });
   return env;
 }
