@@ -3,13 +3,15 @@
 //!
 //! Every binding of the Phoenix LiveView API, one small view per demo, served to the official
 //! `phoenix_live_view` JavaScript client. The browser tests in `tests/browser/` drive these
-//! pages. `PORT` overrides the port (4000); `LIVEVIEW_SECRET` sets the signing secret (a
-//! random one per process otherwise, so pages open across a restart reload once).
+//! pages. `PORT` overrides the port (4000; `0` picks a free one); `LIVEVIEW_SECRET` sets the
+//! signing secret (a random one per process otherwise, so pages open across a restart reload
+//! once). Run it from the repository root: the JS client is served from `node_modules/`.
 
 use std::error::Error;
 use std::sync::Arc;
 
 use liveview::{App, LocalPubSub, PubSub, Session};
+use liveview_transports::{Server, ServerConfig};
 use serde_json::json;
 
 mod chat_live;
@@ -92,6 +94,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());
     chat_live::use_pubsub(Arc::clone(&pubsub));
     let app = build_app(pubsub)?;
-    liveview_transports::serve(app, ("127.0.0.1", port))?;
+    let server = Server::bind(("127.0.0.1", port), ServerConfig::default())?;
+    // PORT=0 picks a free port; this line tells which (the browser tests read nothing else).
+    println!("liveview showcase on http://{}", server.local_addr());
+    server.serve(Arc::new(app))?;
     Ok(())
 }

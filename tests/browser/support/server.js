@@ -80,7 +80,7 @@ class Showcase {
   async spawn() {
     const env = { ...process.env, PORT: String(this.port), LIVEVIEW_SECRET: SECRET };
     env.RUST_LOG = env.RUST_LOG || "warn";
-    this.child = spawn(BIN, [], { env, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(BIN, [], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const keep = (chunk) => {
       this.log.push(chunk.toString());
       if (this.log.length > 2000) this.log.shift();
