@@ -14,22 +14,31 @@ use liveview::{App, LocalPubSub, PubSub, Session};
 use liveview_transports::{Server, ServerConfig};
 use serde_json::json;
 
-mod chat_live;
-mod clock_live;
-mod components_live;
-mod counter_live;
-mod form_live;
-mod hooks_live;
-mod keys_live;
-mod list_live;
-mod logger;
-mod nav_live;
-mod nested_live;
-mod pages;
-mod params;
-mod search_live;
-mod static_live;
-mod thermostat_live;
+// The demos live in examples/showcase/, one view per file with its template beside it.
+#[path = "showcase"]
+mod demos {
+    pub mod chat_live;
+    pub mod clock_live;
+    pub mod components_live;
+    pub mod counter_live;
+    pub mod form_live;
+    pub mod hooks_live;
+    pub mod keys_live;
+    pub mod list_live;
+    pub mod logger;
+    pub mod nav_live;
+    pub mod nested_live;
+    pub mod pages;
+    pub mod params;
+    pub mod search_live;
+    pub mod static_live;
+    pub mod thermostat_live;
+}
+
+use demos::{
+    chat_live, clock_live, components_live, counter_live, form_live, hooks_live, keys_live, list_live, logger, nav_live,
+    nested_live, pages, search_live, static_live, thermostat_live,
+};
 
 /// Asset paths the root layout marks with `phx-track-static` (`static_changed` compares the
 /// client's list with this one).
