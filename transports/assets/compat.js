@@ -1,11 +1,12 @@
-// liveview compat: two bindings of the LiveView API that the official 1.x client dropped,
+// liveview compat: bindings of the LiveView API that the official 1.x client dropped or broke,
 // restored on top of the unmodified client (no fork, no monkey-patching of its internals).
 //
 // Load after phoenix_live_view.min.js and before app.js. It defines `window.LiveviewCompat`:
 //   LiveviewCompat.domCallbacks(dom) -> the `dom` option for `new LiveSocket(...)`, wrapping
 //                                       the app's own `dom` callbacks
 //   LiveviewCompat.install(liveSocket) -> binds the document listeners
-// app.js calls both; an app that writes its own bootstrap can do the same.
+// app.js calls both; an app that writes its own bootstrap can do the same. The bindings are
+// read with the default `phx-` prefix.
 //
 // 1. phx-capture-click="event"
 //    The click is caught in the capture phase: the event is pushed even when an element inside
@@ -14,7 +15,13 @@
 //    element's `phx-value-*` attributes become the params and `phx-target` picks the component
 //    or view, exactly as with phx-click.
 //
-// 2. phx-feedback-for="field name"
+// 2. phx-window-focus="event" / phx-window-blur="event"
+//    The 1.2 client listens for them but drops every event whose target is not an element,
+//    and the window's own focus/blur events target `window` (element focus events do not
+//    bubble), so they never reach the server. We push them when the window gains or loses
+//    focus, from every element carrying the binding (phx-value-* and phx-target apply).
+//
+// 3. phx-feedback-for="field name"
 //    A container (usually an error message) whose errors stay hidden until the user has
 //    interacted with the input of that name: the container gets the class `phx-no-feedback`
 //    (style it, e.g. `.phx-no-feedback.error {display: none}`). An input counts as used once
@@ -100,9 +107,20 @@
     liveSocket.execJS(el, JSON.stringify([["push", { event: event }]]), "click");
   }
 
+  // The window's own focus and blur events (target === window) for phx-window-focus/blur.
+  function windowFocus(liveSocket, type, e) {
+    if (e.target !== window) return;
+    document.querySelectorAll("[phx-window-" + type + "]").forEach(function (el) {
+      var event = el.getAttribute("phx-window-" + type);
+      if (event) liveSocket.execJS(el, JSON.stringify([["push", { event: event }]]), type);
+    });
+  }
+
   function install(liveSocket) {
     // `true`: the capture phase, before any handler on the way down can stop the click.
     window.addEventListener("click", function (e) { captureClick(liveSocket, e); }, true);
+    window.addEventListener("focus", function (e) { windowFocus(liveSocket, "focus", e); });
+    window.addEventListener("blur", function (e) { windowFocus(liveSocket, "blur", e); });
 
     document.addEventListener("focusout", function (e) {
       var input = e.target;
