@@ -36,8 +36,8 @@ mod demos {
 }
 
 use demos::{
-    chat_live, clock_live, components_live, counter_live, form_live, hooks_live, keys_live, list_live, logger, nav_live,
-    nested_live, pages, search_live, static_live, thermostat_live,
+    chat_live, clock_live, components_live, counter_live, form_live, hooks_live, keys_live,
+    list_live, logger, nav_live, nested_live, pages, search_live, static_live, thermostat_live,
 };
 
 /// Asset paths the root layout marks with `phx-track-static` (`static_changed` compares the
@@ -69,7 +69,10 @@ fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
         .live_session("showcase", |routes| {
             routes
                 .live::<counter_live::CounterLive>("/counter")
-                .live_with_session::<thermostat_live::ThermostatLive>("/thermostat", thermostat_session())
+                .live_with_session::<thermostat_live::ThermostatLive>(
+                    "/thermostat",
+                    thermostat_session(),
+                )
                 .live::<clock_live::ClockLive>("/clock")
                 .live::<search_live::SearchLive>("/search")
                 .live::<form_live::FormLive>("/form")
@@ -97,7 +100,9 @@ fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
 fn main() -> Result<(), Box<dyn Error>> {
     logger::init();
     let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|_| format!("PORT must be a port number, got {port:?}"))?,
+        Ok(port) => {
+            port.parse().map_err(|_| format!("PORT must be a port number, got {port:?}"))?
+        }
         Err(_) => 4000,
     };
     let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());

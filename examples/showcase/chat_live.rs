@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use liveview::{Broadcast, LiveView, Message, MountParams, PubSub, Session, Socket, Template, ViewResult};
+use liveview::{
+    Broadcast, LiveView, Message, MountParams, PubSub, Session, Socket, Template, ViewResult,
+};
 use serde_json::{Value, json};
 
 use super::params;

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use liveview::{LiveComponent, LiveView, MountParams, Params, Session, Socket, Template, ViewResult};
+use liveview::{
+    LiveComponent, LiveView, MountParams, Params, Session, Socket, Template, ViewResult,
+};
 use serde_json::{Value, json};
 
 use super::params;
@@ -39,7 +41,12 @@ impl LiveView for ComponentsLive {
                     socket.send_update("Counter", id, count_params(0));
                 }
             }
-            "bump_later" => socket.send_update_after("Counter", "b", count_params(100), Duration::from_millis(300)),
+            "bump_later" => socket.send_update_after(
+                "Counter",
+                "b",
+                count_params(100),
+                Duration::from_millis(300),
+            ),
             _ => return Err(params::unknown_event("components", event)),
         }
         socket.update("parent_clicks", |n: i64| n + 1)?;

@@ -24,7 +24,9 @@ impl LiveView for CounterLive {
             "inc" => 1,
             "dec" => -1,
             // phx-value-amount="5" arrives as {"amount": "5"}.
-            "add" => params::int(&params, "amount").ok_or("add: phx-value-amount must be an integer")?,
+            "add" => {
+                params::int(&params, "amount").ok_or("add: phx-value-amount must be an integer")?
+            }
             _ => return Err(params::unknown_event("counter", event)),
         };
         socket.update("count", |count: i64| count + delta)?;

@@ -27,7 +27,10 @@ impl LiveView for HooksLive {
         match event {
             "push" => {
                 self.pushes += 1;
-                socket.push_event("echo", json!({"text": format!("hello from the server #{}", self.pushes)}))?;
+                socket.push_event(
+                    "echo",
+                    json!({"text": format!("hello from the server #{}", self.pushes)}),
+                )?;
             }
             // From the hook's pushEvent: `{:reply, %{...}, socket}`.
             "ping" => {

@@ -9,7 +9,10 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("/thermostat?interval=1000", "Thermostat: session from the route, a connected-only timer"),
     ("/clock", "Clock: send_interval every second"),
     ("/search", "Search: phx-change with phx-debounce, phx-submit"),
-    ("/form", "Form: validation, phx-feedback-for, phx-disable-with, phx-auto-recover, phx-trigger-action"),
+    (
+        "/form",
+        "Form: validation, phx-feedback-for, phx-disable-with, phx-auto-recover, phx-trigger-action",
+    ),
     ("/keys", "Keys: key, focus and window bindings, phx-capture-click, phx-throttle"),
     ("/list", "Lists: phx-update append, prepend, replace, ignore with temporary assigns"),
     ("/hooks", "Hooks: phx-hook with push_event and pushEvent replies"),
@@ -55,7 +58,10 @@ pub fn index(_request: &HttpRequest) -> HttpResponse {
 
 /// `GET /plain`: where `redirect` in /nav leads (a full page load).
 pub fn plain(_request: &HttpRequest) -> HttpResponse {
-    page("Plain page", "<h1 id=\"plain\">A plain page</h1>\n<p>Reached with a full redirect.</p>\n<p><a href=\"/nav\">Back to /nav</a></p>")
+    page(
+        "Plain page",
+        "<h1 id=\"plain\">A plain page</h1>\n<p>Reached with a full redirect.</p>\n<p><a href=\"/nav\">Back to /nav</a></p>",
+    )
 }
 
 /// `POST /form/echo`: where `phx-trigger-action` posts the form; shows what arrived.
@@ -66,10 +72,20 @@ pub fn form_echo(request: &HttpRequest) -> HttpResponse {
         .filter(|(name, _)| name != "_csrf_token")
         .map(|(name, value)| {
             let id = name.replace(['[', ']'], "-").trim_end_matches('-').replace("--", "-");
-            format!("  <dt>{}</dt><dd id=\"echo-{}\">{}</dd>\n", escape(&name), escape(&id), escape(&value))
+            format!(
+                "  <dt>{}</dt><dd id=\"echo-{}\">{}</dd>\n",
+                escape(&name),
+                escape(&id),
+                escape(&value)
+            )
         })
         .collect();
-    page("Form echo", &format!("<h1>Posted over HTTP</h1>\n<dl id=\"echo\">\n{rows}</dl>\n<p><a href=\"/form\">Back to /form</a></p>"))
+    page(
+        "Form echo",
+        &format!(
+            "<h1>Posted over HTTP</h1>\n<dl id=\"echo\">\n{rows}</dl>\n<p><a href=\"/form\">Back to /form</a></p>"
+        ),
+    )
 }
 
 /// `GET /showcase.css`.

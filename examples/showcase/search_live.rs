@@ -8,10 +8,38 @@ use super::params;
 
 /// The words suggestions are drawn from.
 const WORDS: &[&str] = &[
-    "apple", "apricot", "avocado", "banana", "blackberry", "blueberry", "cherry", "coconut", "cranberry",
-    "date", "fig", "grape", "grapefruit", "guava", "kiwi", "lemon", "lime", "lychee", "mango", "melon",
-    "nectarine", "orange", "papaya", "peach", "pear", "pineapple", "plum", "pomegranate", "raspberry",
-    "strawberry", "tangerine", "watermelon",
+    "apple",
+    "apricot",
+    "avocado",
+    "banana",
+    "blackberry",
+    "blueberry",
+    "cherry",
+    "coconut",
+    "cranberry",
+    "date",
+    "fig",
+    "grape",
+    "grapefruit",
+    "guava",
+    "kiwi",
+    "lemon",
+    "lime",
+    "lychee",
+    "mango",
+    "melon",
+    "nectarine",
+    "orange",
+    "papaya",
+    "peach",
+    "pear",
+    "pineapple",
+    "plum",
+    "pomegranate",
+    "raspberry",
+    "strawberry",
+    "tangerine",
+    "watermelon",
 ];
 
 /// Autocomplete over [`WORDS`].
@@ -49,7 +77,8 @@ impl LiveView for SearchLive {
             }
             "search" => {
                 let found = WORDS.iter().any(|w| w.eq_ignore_ascii_case(q.trim()));
-                let outcome = if found { format!("Found {q}") } else { format!("No fruit named {q}") };
+                let outcome =
+                    if found { format!("Found {q}") } else { format!("No fruit named {q}") };
                 socket.assign("searched", outcome)?;
                 socket.assign("results", suggestions(&q))?;
             }

@@ -27,7 +27,8 @@ impl LiveView for ThermostatLive {
             .get("current_user_id")
             .and_then(Value::as_i64)
             .ok_or("thermostat: the route must put current_user_id in the session")?;
-        let interval_ms = params.get("interval").and_then(|v| v.as_str()?.parse::<u64>().ok()).unwrap_or(30_000);
+        let interval_ms =
+            params.get("interval").and_then(|v| v.as_str()?.parse::<u64>().ok()).unwrap_or(30_000);
         let interval = Duration::from_millis(interval_ms.max(10));
         if socket.is_connected() {
             socket.send_after(Message::new(Update), interval);
