@@ -1,5 +1,5 @@
 //! `/keys`: key, focus and click bindings — `phx-keyup`/`phx-keydown` on an input,
-//! `phx-window-keydown`, `phx-focus`/`phx-blur`, `phx-window-focus`/`phx-window-blur`,
+//! `phx-window-keydown`/`phx-window-keyup`, `phx-focus`/`phx-blur`, `phx-window-focus`/`phx-window-blur`,
 //! `phx-capture-click` (restored by compat.js) and `phx-throttle`.
 
 use liveview::{LiveView, MountParams, Session, Socket, Template, ViewResult};
@@ -12,7 +12,7 @@ pub struct KeysLive;
 
 impl LiveView for KeysLive {
     fn mount(_params: &MountParams, _session: &Session, socket: &mut Socket) -> ViewResult<Self> {
-        for key in ["last_keyup", "last_keydown", "last_key", "focus_state", "window_state"] {
+        for key in ["last_keyup", "last_keydown", "last_key", "last_window_keyup", "focus_state", "window_state"] {
             socket.assign(key, "none")?;
         }
         socket.assign("input_value", "")?;
@@ -40,6 +40,9 @@ impl LiveView for KeysLive {
             }
             "window_keydown" => {
                 socket.assign("last_key", key)?;
+            }
+            "window_keyup" => {
+                socket.assign("last_window_keyup", key)?;
             }
             "focus" => {
                 socket.assign("focus_state", "focused")?;

@@ -12,7 +12,7 @@ const T = { timeout: 60_000 };
 
 for (const transport of TRANSPORTS) {
   describe(`over ${transport}`, () => {
-    test("keys: phx-keyup/keydown, phx-window-keydown, phx-focus/blur", T, async () => {
+    test("keys: phx-keyup/keydown, phx-window-keydown/keyup, phx-focus/blur", T, async () => {
       const page = await newPage(env.browser);
       await openLive(page, env.server, "/keys", transport);
       await page.focus("#key-input");
@@ -24,11 +24,13 @@ for (const transport of TRANSPORTS) {
       // The input's own phx-keydown took the key: the window binding fires only for targets
       // without one (the client's rule).
       await expectText(page, "#last-key", "none");
+      await expectText(page, "#last-window-keyup", "none");
       await page.$eval("#key-input", (el) => el.blur());
       await expectText(page, "#focus-state", "blurred");
       // Outside the input only the window binding fires.
       await page.keyboard.press("Escape");
       await expectText(page, "#last-key", "Escape");
+      await expectText(page, "#last-window-keyup", "Escape");
       await expectText(page, "#last-keydown", "x");
       assertNoPageErrors(page);
       await page.context().close();
