@@ -239,7 +239,9 @@ fn find_component(
                 match old_components.get(&source) {
                     Some(Value::Object(old)) => old.clone(),
                     _ => {
-                        return Err(MergeError::MissingComponent(u32::try_from(-scid).unwrap_or(0)));
+                        return Err(MergeError::MissingComponent(
+                            u32::try_from(-scid).unwrap_or(0),
+                        ));
                     }
                 }
             };
