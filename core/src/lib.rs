@@ -13,11 +13,17 @@
 //! a connection; views run on their own threads and write diffs back through the transport.
 
 mod assigns;
+mod children;
+mod component;
 pub mod diff;
 pub mod html;
 mod http;
+mod mounted;
 pub mod protocol;
+mod pubsub;
+mod registry;
 mod rendered;
+mod runtime;
 pub mod session;
 mod socket;
 pub mod token;
@@ -26,13 +32,22 @@ mod view;
 
 pub use assigns::Assigns;
 pub use http::{HttpRequest, HttpResponse};
+pub use mounted::{
+    Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,
+};
+pub use pubsub::{DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
+pub use registry::{ComponentDef, ViewDef};
 pub use rendered::{
     ChildCall, Cid, ComponentCall, Comprehension, Dynamic, Fingerprint, Rendered, Statics,
     StreamInsert, StreamOps,
+};
+pub use runtime::{
+    CallError, JoinRequest, RouteResolver, Runtime, RuntimeConfig, SpawnError, StaticError,
+    StaticRender, StaticRequest, ViewHandle, ViewInput, decode_form, decode_query,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,
-    TerminateReason, Template, ViewError, ViewOptions, ViewResult, decode_params,
+    Template, TerminateReason, ViewError, ViewOptions, ViewResult, decode_params,
 };
