@@ -347,13 +347,8 @@ impl MountedView {
             callback: c.callback,
             error: c.error,
         };
-        let conn_assigns = args.parent_assigns.clone().unwrap_or_default();
         let mut mv = MountedView::mount(rt, args).map_err(crash)?;
-        let assign_new = conn_assigns
-            .iter()
-            .filter(|(k, v)| mv.socket.assigns().get(k) == Some(v))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let assign_new = mv.socket.assign_new_keys().to_vec();
         let navigation = mv.mount_navigation.take().or_else(|| {
             mv.join_patch.take().map(|(to, replace)| Navigation::Patch { to, replace })
         });
