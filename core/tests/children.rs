@@ -4,8 +4,8 @@
 mod support;
 
 use liveview_core::{
-    Assigns, ChildCall, Dynamic, LiveView, MountParams, MountedView, Out, Rendered, Session, Socket,
-    StaticRequest, Template, TerminateReason, ViewDef, ViewInput, ViewResult,
+    Assigns, ChildCall, Dynamic, LiveView, MountParams, MountedView, Out, Rendered, Session,
+    Socket, StaticRequest, Template, TerminateReason, ViewDef, ViewInput, ViewResult,
 };
 use serde_json::{Map, Value, json};
 use support::*;
@@ -67,7 +67,10 @@ impl LiveView for Child {
         Some(&CHILD)
     }
     fn options() -> liveview_core::ViewOptions {
-        liveview_core::ViewOptions { container: Some(("aside".into(), vec![("class".into(), "kid".into())])), layout: None }
+        liveview_core::ViewOptions {
+            container: Some(("aside".into(), vec![("class".into(), "kid".into())])),
+            layout: None,
+        }
     }
     fn handle_event(&mut self, event: &str, _: Value, _: &mut Socket) -> ViewResult {
         Err(format!("child crashed on {event}").into())
@@ -83,9 +86,15 @@ fn family() -> liveview_core::Runtime {
 
 /// The (unescaped) value of attribute `name` in `html`.
 fn attr(html: &str, name: &str) -> String {
-    let start = html.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("no {name} in {html}")) + name.len() + 3;
+    let start = html.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("no {name} in {html}"))
+        + name.len()
+        + 3;
     let raw = &html[start..start + html[start..].find('"').unwrap()];
-    raw.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    raw.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[test]
@@ -96,8 +105,14 @@ fn connected_render_has_an_empty_container_with_a_signed_session() {
     let mut client = Client::default();
     client.merge(&response["rendered"]);
     let html = client.html();
-    assert!(html.starts_with("<h1>parent 0</h1><aside id=\"child\" class=\"kid\" data-phx-session=\""), "{html}");
-    assert!(html.ends_with("data-phx-static=\"\" data-phx-parent-id=\"phx-par\"></aside>"), "{html}");
+    assert!(
+        html.starts_with("<h1>parent 0</h1><aside id=\"child\" class=\"kid\" data-phx-session=\""),
+        "{html}"
+    );
+    assert!(
+        html.ends_with("data-phx-static=\"\" data-phx-parent-id=\"phx-par\"></aside>"),
+        "{html}"
+    );
     let token = attr(&html, "data-phx-session");
     let payload = sessions().verify_session(&token, "child").unwrap();
     assert_eq!(payload.view, "Child");
@@ -125,7 +140,11 @@ fn dead_render_renders_the_child_inside_with_a_static_token() {
     assert!(html.starts_with("<h1>parent 0</h1><aside id=\"child\" class=\"kid\" data-phx-session=\"\" data-phx-static=\""), "{html}");
     assert!(html.ends_with("data-phx-parent-id=\"phx-par\"><p>hi ada</p></aside>"), "{html}");
     let payload = sessions().verify_static(&attr(&html, "data-phx-static"), "child").unwrap();
-    assert_eq!(payload.assign_new, vec!["user".to_owned()], "the child took `user` from the parent");
+    assert_eq!(
+        payload.assign_new,
+        vec!["user".to_owned()],
+        "the child took `user` from the parent"
+    );
 }
 
 #[test]
@@ -164,7 +183,10 @@ fn spawn_family(
     child_join.parent = Some(parent.clone());
     let child = rt.spawn(child_join).unwrap();
     let reply = next_frame(&frames);
-    assert_eq!((reply.topic.as_str(), reply.event.as_str()), (format!("lv:{child_id}").as_str(), "phx_reply"));
+    assert_eq!(
+        (reply.topic.as_str(), reply.event.as_str()),
+        (format!("lv:{child_id}").as_str(), "phx_reply")
+    );
     (parent, child, frames)
 }
 
@@ -175,7 +197,10 @@ fn a_child_crash_leaves_the_parent_running() {
     let (parent, child, frames) = spawn_family(&rt, "phx-p1", "kid1");
     child.send(ViewInput::Client(client_frame("kid1", "explode"))).unwrap();
     let error = next_frame(&frames);
-    assert_eq!((error.topic.as_str(), error.event.as_str(), error.join_ref.as_deref()), ("lv:kid1", "phx_error", Some("2")));
+    assert_eq!(
+        (error.topic.as_str(), error.event.as_str(), error.join_ref.as_deref()),
+        ("lv:kid1", "phx_error", Some("2"))
+    );
     assert!(expect_report(&child_reports).starts_with("terminate Crash("));
     parent.send(ViewInput::Client(client_frame("phx-p1", "inc"))).unwrap();
     let reply = next_frame(&frames);
@@ -198,7 +223,10 @@ fn the_parent_ending_ends_its_children() {
     seen.sort();
     assert_eq!(
         seen,
-        vec![("lv:kid2".to_owned(), "phx_close".to_owned()), ("lv:phx-p2".to_owned(), "phx_error".to_owned())]
+        vec![
+            ("lv:kid2".to_owned(), "phx_close".to_owned()),
+            ("lv:phx-p2".to_owned(), "phx_error".to_owned())
+        ]
     );
     assert_eq!(expect_report(&child_reports), "terminate Shutdown");
     eventually("both threads to end", || !parent.is_alive() && !child.is_alive());

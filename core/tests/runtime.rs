@@ -114,7 +114,10 @@ fn a_view_runs_on_its_own_named_thread_and_answers_events() {
     assert_eq!(handle.id(), "phx-rt1");
     assert_eq!(expect_report(&reports), "thread lv-view-phx-rt1");
     let join_reply = next_frame(&frames);
-    assert_eq!((join_reply.join_ref.as_deref(), join_reply.msg_ref.as_deref()), (Some("1"), Some("1")));
+    assert_eq!(
+        (join_reply.join_ref.as_deref(), join_reply.msg_ref.as_deref()),
+        (Some("1"), Some("1"))
+    );
     assert_eq!(join_reply.topic, "lv:phx-rt1");
     let mut client = Client::default();
     client.merge(&join_reply.payload["response"]["rendered"]);
@@ -148,13 +151,18 @@ fn a_crash_ends_only_that_view_with_phx_error_and_one_log_line() {
     assert_eq!((error.join_ref.as_deref(), error.msg_ref.as_deref()), (Some("1"), Some("1")));
     assert_eq!(error.payload, json!({"reason": "channel_crash"}));
     let terminate = expect_report(&reports);
-    assert!(terminate.starts_with("terminate Crash(") && terminate.contains("boom in phx-crash"), "{terminate}");
+    assert!(
+        terminate.starts_with("terminate Crash(") && terminate.contains("boom in phx-crash"),
+        "{terminate}"
+    );
     eventually("the crashed thread to end", || !crashing.is_alive());
     let lines: Vec<String> =
         captured().lock().unwrap().iter().filter(|l| l.contains("phx-crash")).cloned().collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].contains("Probe") && lines[0].contains("handle_event") && lines[0].contains("boom in phx-crash"),
+        lines[0].contains("Probe")
+            && lines[0].contains("handle_event")
+            && lines[0].contains("boom in phx-crash"),
         "{}",
         lines[0]
     );
@@ -244,7 +252,10 @@ fn the_mailbox_is_bounded() {
     handle.send(click("phx-mb", "3", "inc", json!({}))).unwrap();
     let full = handle.send(click("phx-mb", "4", "inc", json!({}))).unwrap_err();
     assert!(matches!(full.0, ViewInput::Client(_)), "the input comes back");
-    assert_eq!(handle.call(Message::new(Ask), Duration::from_millis(10)).unwrap_err(), CallError::Full);
+    assert_eq!(
+        handle.call(Message::new(Ask), Duration::from_millis(10)).unwrap_err(),
+        CallError::Full
+    );
     release.send(()).unwrap();
     assert_eq!(next_reply(&frames, "ok")["diff"]["0"], json!("1"));
     assert_eq!(next_reply(&frames, "ok")["diff"]["0"], json!("2"));
@@ -265,7 +276,10 @@ fn calls_reply_time_out_and_fail() {
     let (release, gate) = crossbeam_channel::bounded(1);
     handle.info(Message::new(Block(gate))).unwrap();
     assert_eq!(expect_report(&reports), "blocked");
-    assert_eq!(handle.call(Message::new(Ask), Duration::from_millis(20)).unwrap_err(), CallError::Timeout);
+    assert_eq!(
+        handle.call(Message::new(Ask), Duration::from_millis(20)).unwrap_err(),
+        CallError::Timeout
+    );
     release.send(()).unwrap();
 
     let failed = handle.call(Message::new("not understood"), WAIT).unwrap_err();
@@ -301,7 +315,10 @@ fn timers_end_with_the_view() {
 
 #[test]
 fn a_hibernated_view_keeps_working() {
-    let rt = probe_runtime(RuntimeConfig { hibernate_after: Duration::from_millis(1), ..RuntimeConfig::default() });
+    let rt = probe_runtime(RuntimeConfig {
+        hibernate_after: Duration::from_millis(1),
+        ..RuntimeConfig::default()
+    });
     let reports = probe("phx-hib");
     let (transport, frames) = transport();
     let handle = rt.spawn(join(&rt, "Probe", "phx-hib", transport)).unwrap();
