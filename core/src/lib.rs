@@ -18,6 +18,7 @@ mod component;
 pub mod diff;
 pub mod html;
 mod http;
+pub mod merge;
 mod mounted;
 pub mod protocol;
 mod pubsub;
@@ -29,6 +30,7 @@ mod socket;
 pub mod token;
 mod transport;
 mod view;
+pub mod wire;
 
 pub use assigns::Assigns;
 pub use http::{HttpRequest, HttpResponse};
