@@ -14,10 +14,13 @@
 
 mod assigns;
 pub mod diff;
+pub mod flash;
+pub mod form;
 pub mod html;
 mod http;
 pub mod protocol;
 mod rendered;
+pub mod router;
 pub mod session;
 mod socket;
 pub mod token;
@@ -34,5 +37,5 @@ pub use socket::{Command, ConnectInfo, Navigation, Socket};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,
-    TerminateReason, Template, ViewError, ViewOptions, ViewResult, decode_params,
+    Template, TerminateReason, ViewError, ViewOptions, ViewResult, decode_params,
 };
