@@ -127,7 +127,10 @@ pub(crate) fn render_page(
             return HttpResponse::new(500, "text/plain; charset=utf-8", "Internal Server Error");
         }
     };
-    with_cookies(HttpResponse::html(page), request, &app.cookies, &cookie_session)
+    // The page carries a CSRF token bound to this visitor's cookie: never cache it.
+    let response = HttpResponse::html(page)
+        .with_header("cache-control", "max-age=0, private, must-revalidate");
+    with_cookies(response, request, &app.cookies, &cookie_session)
 }
 
 /// Adds the session cookie, and deletes a flash cookie that was just consumed.

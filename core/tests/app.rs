@@ -250,3 +250,20 @@ fn app_session_helpers_keep_the_csrf_secret() {
     assert_eq!(app.session(&again)["user"], "grace");
     assert_eq!(app.session(&again)["_csrf_token"], session["_csrf_token"]);
 }
+
+#[test]
+fn settings_reach_the_config() {
+    let app = App::builder()
+        .secret_key_base(SECRET)
+        .signing_salt(SALT)
+        .hibernate_after(std::time::Duration::from_secs(3))
+        .max_views(12)
+        .check_origin(vec!["example.com".into()])
+        .build()
+        .unwrap();
+    assert_eq!(app.config().runtime.hibernate_after, std::time::Duration::from_secs(3));
+    assert_eq!(app.config().runtime.max_views, 12);
+    assert_eq!(app.config().check_origin, ["example.com"]);
+    assert_eq!(app.config().session_cookie, "_liveview_key");
+    assert_eq!(app.live_views(), 0);
+}

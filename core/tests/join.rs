@@ -387,3 +387,24 @@ fn connect_params_info_and_static_tracking_reach_mount() {
         assert!(text.contains(needle), "{needle} missing in {text}");
     }
 }
+
+#[test]
+fn joins_beyond_max_views_are_refused() {
+    let app = liveview_core::App::builder()
+        .secret_key_base(SECRET)
+        .signing_salt(SALT)
+        .max_views(0)
+        .live::<CounterLive>("/counter")
+        .build()
+        .unwrap();
+    let page = page(&app, "/counter");
+    let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
+    send_join(
+        &mut conn,
+        "1",
+        &page.topic(),
+        payload(&page, "url", "http://localhost:4000/counter"),
+    );
+    assert_eq!(reason(&reply_to(&rx, &page.topic(), "1")), "overloaded");
+    assert_eq!(app.live_views(), 0);
+}
