@@ -22,6 +22,7 @@ pub mod flash;
 pub mod form;
 pub mod html;
 mod http;
+pub mod merge;
 mod mounted;
 pub mod protocol;
 mod pubsub;
@@ -35,6 +36,7 @@ mod static_render;
 pub mod token;
 mod transport;
 mod view;
+pub mod wire;
 
 pub use app::{App, AppBuilder, AppConfig, BuildError, LiveSession};
 pub use assigns::Assigns;
