@@ -6,6 +6,7 @@ use liveview_core::session::{SessionPayload, Sessions};
 use liveview_core::token::Signer;
 use liveview_core::{ClientConnection, TerminateReason};
 use serde_json::{Map, Value, json};
+use std::time::{Duration, SystemTime};
 use support::*;
 
 /// The app's token signer, rebuilt from the test secret (tokens the server never issued,
@@ -407,4 +408,40 @@ fn joins_beyond_max_views_are_refused() {
     );
     assert_eq!(reason(&reply_to(&rx, &page.topic(), "1")), "overloaded");
     assert_eq!(app.live_views(), 0);
+}
+
+#[test]
+fn expired_tokens_are_stale_and_expired_flash_is_dropped() {
+    let app = app();
+    let page = page(&app, "/counter");
+    let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
+    let fifteen_days_ago = SystemTime::now() - Duration::from_secs(15 * 24 * 3600);
+    let expired = sessions().sign_session_at(
+        &SessionPayload {
+            id: page.id.clone(),
+            view: std::any::type_name::<CounterLive>().to_owned(),
+            root_id: None,
+            parent_id: None,
+            live_session: None,
+            router: true,
+            session: Map::new(),
+        },
+        fifteen_days_ago,
+    );
+    let mut p = payload(&page, "url", "http://localhost:4000/counter");
+    p["session"] = json!(expired);
+    send_join(&mut conn, "1", &page.topic(), p);
+    assert_eq!(reason(&reply_to(&rx, &page.topic(), "1")), "stale");
+
+    let info = support::page(&app, "/info/1");
+    let (mut conn, rx, _t) = connect(&app, &info.csrf, &info.cookie);
+    let mut flash = Map::new();
+    flash.insert("info".into(), json!("too late"));
+    let mut p = payload(&info, "url", "http://localhost:4000/info/1");
+    p["flash"] =
+        json!(sessions().sign_flash_at(&flash, SystemTime::now() - Duration::from_secs(61)));
+    send_join(&mut conn, "1", &info.topic(), p);
+    let reply = reply_to(&rx, &info.topic(), "1");
+    assert_eq!(status(&reply), "ok");
+    assert!(!rendered_text(&reply).contains("too late"), "{reply}");
 }
