@@ -139,41 +139,37 @@ impl Connection {
         self.route(frame);
     }
 
-    /// Hands a frame to the view of its topic.
+    /// Hands a frame to the view of its topic (no allocation on this path).
     fn route(&mut self, frame: Frame) {
         let leaving = frame.event == "phx_leave";
-        let handle = match self.channels.get(&frame.topic) {
-            Some(channel) => channel.handle.clone(),
-            None => {
-                if leaving {
-                    self.reply(&frame, frame.join_ref.as_deref(), "ok", "{}");
-                } else {
-                    self.unmatched_topic(&frame);
-                }
-                return;
-            }
+        // The view answers a leave and closes; a join on this topic may follow at once (live
+        // navigation), which must not count as a duplicate join.
+        let removed = if leaving { self.channels.remove(&frame.topic) } else { None };
+        let handle = match &removed {
+            Some(channel) => Some(&channel.handle),
+            None if !leaving => self.channels.get(&frame.topic).map(|c| &c.handle),
+            None => None,
         };
-        if leaving {
-            // The view answers the leave and closes; a join on this topic may follow at once
-            // (live navigation), which must not count as a duplicate join.
-            self.channels.remove(&frame.topic);
-        }
-        match deliver(&handle, ViewInput::Client(frame)) {
+        let delivery = match handle {
+            Some(handle) => deliver(handle, ViewInput::Client(frame)),
+            None => Delivery::Gone(ViewInput::Client(frame)),
+        };
+        match delivery {
             Delivery::Done => {}
             Delivery::Gone(ViewInput::Client(frame)) => {
-                self.channels.remove(&frame.topic);
                 if leaving {
                     self.reply(&frame, frame.join_ref.as_deref(), "ok", "{}");
                 } else {
+                    // Unknown topic, or the view ended (crash, redirect) and left its entry.
+                    self.channels.remove(&frame.topic);
                     self.unmatched_topic(&frame);
                 }
             }
             Delivery::Gone(_) => {}
             Delivery::Stuck => {
                 log::warn!(
-                    "connection {}: view {} did not take a frame for {MAILBOX_WAIT:?}; closing the connection",
-                    self.transport_id,
-                    handle.id()
+                    "connection {}: a view did not take a frame for {MAILBOX_WAIT:?}; closing the connection",
+                    self.transport_id
                 );
                 self.transport.close();
             }

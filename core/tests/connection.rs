@@ -3,6 +3,7 @@
 mod support;
 
 use liveview_core::{Endpoint, HttpRequest, TerminateReason};
+use proptest::prelude::*;
 use serde_json::json;
 use support::*;
 
@@ -136,4 +137,83 @@ fn events_reach_the_view_and_leave_frees_the_topic() {
             .to_string(),
     );
     assert_eq!(reply_to(&rx, &topic, "4")[4]["response"]["reason"], "unmatched topic");
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        ".{0,12}".prop_map(serde_json::Value::from),
+        Just(json!({"_csrf_token": "x", "_mounts": 0})),
+        Just(json!([1, "a"])),
+        Just(json!(shared_page().session)),
+        Just(json!(shared_page().static_token)),
+        Just(json!({"_csrf_token": shared_page().csrf, "_mounts": 0})),
+        Just(json!("http://localhost:4000/counter")),
+        Just(json!("http://localhost:4000/admin")),
+    ]
+}
+
+fn frame() -> impl Strategy<Value = String> {
+    let topic = prop_oneof![
+        Just("phoenix"),
+        Just("lv:phx-x"),
+        Just("lv:"),
+        Just("lvu:0"),
+        Just(""),
+        Just("lv:child")
+    ];
+    let event = prop_oneof![
+        Just("phx_join"),
+        Just("heartbeat"),
+        Just("phx_leave"),
+        Just("event"),
+        Just("live_patch")
+    ];
+    let key = prop_oneof![
+        Just("session"),
+        Just("static"),
+        Just("url"),
+        Just("redirect"),
+        Just("params"),
+        Just("flash"),
+        Just("sticky")
+    ];
+    let payload = proptest::collection::vec((key, json_value()), 0..5);
+    let reference =
+        prop_oneof![Just(serde_json::Value::Null), "[0-9]{1,3}".prop_map(serde_json::Value::from)];
+    (reference.clone(), reference, topic, event, payload).prop_map(
+        |(jr, r, topic, event, payload)| {
+            let payload: serde_json::Map<String, serde_json::Value> =
+                payload.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            json!([jr, r, topic, event, payload]).to_string()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_frames_never_panic(frames in proptest::collection::vec(prop_oneof![frame(), ".{0,40}"], 1..8)) {
+        let app = shared_app();
+        let page = shared_page();
+        let (mut conn, _rx, _t) = connect(app, &page.csrf, &page.cookie);
+        for text in &frames {
+            conn.handle_text(text);
+        }
+        conn.handle_binary(frames[0].as_bytes());
+        conn.closed();
+    }
+}
+
+fn shared_page() -> &'static Page {
+    static PAGE: std::sync::OnceLock<Page> = std::sync::OnceLock::new();
+    PAGE.get_or_init(|| page(shared_app(), "/counter"))
+}
+
+fn shared_app() -> &'static liveview_core::App {
+    static APP: std::sync::OnceLock<liveview_core::App> = std::sync::OnceLock::new();
+    APP.get_or_init(app)
 }
