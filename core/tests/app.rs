@@ -1,9 +1,9 @@
 //! App building and the HTTP side: static render, cookies, flash, app routes, build errors.
 
-mod support;
+mod app_support;
 
+use app_support::*;
 use liveview_core::{App, BuildError, Endpoint, HttpRequest, HttpResponse, flash};
-use support::*;
 
 fn build_error(builder: liveview_core::AppBuilder) -> BuildError {
     builder.build().expect_err("the build must fail")

@@ -1,11 +1,11 @@
 //! The Phoenix socket: heartbeats, unknown topics, malformed frames, origin, close.
 
-mod support;
+mod app_support;
 
+use app_support::*;
 use liveview_core::{Endpoint, HttpRequest, TerminateReason};
 use proptest::prelude::*;
 use serde_json::json;
-use support::*;
 
 #[test]
 fn heartbeat_is_answered() {

@@ -1,13 +1,13 @@
 //! LiveView joins: tokens, CSRF, live sessions, children, duplicates, flash, connect info.
 
-mod support;
+mod app_support;
 
+use app_support::*;
 use liveview_core::session::{SessionPayload, Sessions};
 use liveview_core::token::Signer;
 use liveview_core::{ClientConnection, TerminateReason};
 use serde_json::{Map, Value, json};
 use std::time::{Duration, SystemTime};
-use support::*;
 
 /// The app's token signer, rebuilt from the test secret (tokens the server never issued,
 /// e.g. for a child of a given parent).
@@ -61,7 +61,7 @@ fn join_replies_with_the_rendered_view() {
 fn wrong_join_csrf_token_is_stale() {
     let app = app();
     let page = page(&app, "/counter");
-    let other = support::page(&app, "/counter");
+    let other = app_support::page(&app, "/counter");
     let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
     let mut p = payload(&page, "url", "http://localhost:4000/counter");
     p["params"]["_csrf_token"] = json!(other.csrf);
@@ -77,7 +77,7 @@ fn wrong_join_csrf_token_is_stale() {
 fn wrong_socket_csrf_token_or_missing_cookie_is_stale() {
     let app = app();
     let page = page(&app, "/counter");
-    let other = support::page(&app, "/counter");
+    let other = app_support::page(&app, "/counter");
     for (csrf, cookie) in [
         (other.csrf.as_str(), page.cookie.as_str()),
         (page.csrf.as_str(), ""),
@@ -126,7 +126,7 @@ fn tampered_tokens_are_stale() {
 fn token_for_another_topic_is_stale() {
     let app = app();
     let page = page(&app, "/counter");
-    let other = support::page(&app, "/counter");
+    let other = app_support::page(&app, "/counter");
     let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
     send_join(
         &mut conn,
@@ -197,7 +197,7 @@ fn live_navigation_across_live_sessions_is_unauthorized() {
     );
     assert_eq!(reason(&reply_to(&rx, &page.topic(), "2")), "unauthorized");
 
-    let admin = support::page(&app, "/admin");
+    let admin = app_support::page(&app, "/admin");
     let (mut conn, rx, _t) = connect(&app, &admin.csrf, &admin.cookie);
     send_join(
         &mut conn,
@@ -433,7 +433,7 @@ fn expired_tokens_are_stale_and_expired_flash_is_dropped() {
     send_join(&mut conn, "1", &page.topic(), p);
     assert_eq!(reason(&reply_to(&rx, &page.topic(), "1")), "stale");
 
-    let info = support::page(&app, "/info/1");
+    let info = app_support::page(&app, "/info/1");
     let (mut conn, rx, _t) = connect(&app, &info.csrf, &info.cookie);
     let mut flash = Map::new();
     flash.insert("info".into(), json!("too late"));

@@ -257,6 +257,8 @@ impl MountedView {
         };
         if let MountParams::Router(params) = &args.params {
             match mv.socket.take_navigation() {
+                // A patch in mount replaces the first handle_params (settled below).
+                Some(Navigation::Patch { to, replace }) => mv.socket.push_patch(to, replace),
                 Some(nav) => mv.mount_navigation = Some(nav),
                 None => {
                     let uri = mv.uri.clone().unwrap_or_default();
