@@ -108,7 +108,10 @@ pub(crate) fn render_page(
     push_attr(&mut body, "data-phx-session", &session_token);
     push_attr(&mut body, "data-phx-static", &static_token);
     for (name, value) in attrs {
-        push_attr(&mut body, name, value);
+        // The id is the server's; a container option cannot replace it.
+        if name != "id" {
+            push_attr(&mut body, name, value);
+        }
     }
     body.push('>');
     body.push_str(&render.html);

@@ -267,3 +267,33 @@ fn settings_reach_the_config() {
     assert_eq!(app.config().session_cookie, "_liveview_key");
     assert_eq!(app.live_views(), 0);
 }
+
+#[test]
+fn container_tag_and_attributes_come_from_view_options() {
+    let app = app();
+    let response = get(&app, "/section", None).unwrap();
+    let html = String::from_utf8(response.body).unwrap();
+    let start = html.find("<section id=\"phx-").expect("section container");
+    let open = &html[start..start + html[start..].find('>').unwrap()];
+    assert!(open.contains("data-phx-main") && open.contains("class=\"wide\""), "{open}");
+    assert!(!open.contains("nope"), "the container id is the server's: {open}");
+    assert!(html.contains("<p>count: 1</p></section>"), "{html}");
+}
+
+#[test]
+fn children_render_statically_inside_the_parent() {
+    let app = app();
+    let page = page(&app, "/parent");
+    let child = &page.html[page.html.find("<div id=\"kid\"").expect("child container")..];
+    assert_eq!(
+        attr(child, "data-phx-session"),
+        "",
+        "non-sticky children have no session in the dead render"
+    );
+    assert!(!attr(child, "data-phx-static").is_empty());
+    assert_eq!(attr(child, "data-phx-parent-id"), page.id);
+    assert!(
+        child.contains("&quot;from&quot;:&quot;parent&quot;"),
+        "the child mounted with its session: {child}"
+    );
+}

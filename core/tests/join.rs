@@ -445,3 +445,35 @@ fn expired_tokens_are_stale_and_expired_flash_is_dropped() {
     assert_eq!(status(&reply), "ok");
     assert!(!rendered_text(&reply).contains("too late"), "{reply}");
 }
+
+#[test]
+fn live_render_child_joins_after_its_parent() {
+    let app = app();
+    let page = page(&app, "/parent");
+    let dead_child = &page.html[page.html.find("<div id=\"kid\"").unwrap()..];
+    let child_static = attr(dead_child, "data-phx-static");
+    let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
+    send_join(&mut conn, "1", &page.topic(), payload(&page, "url", "http://localhost:4000/parent"));
+    let reply = reply_to(&rx, &page.topic(), "1");
+    assert_eq!(status(&reply), "ok", "{reply}");
+    let rendered = rendered_text(&reply);
+    let container: String =
+        serde_json::from_str::<Value>(&rendered).unwrap()["0"].as_str().unwrap().to_owned();
+    let child_session = attr(&container, "data-phx-session");
+    assert!(!child_session.is_empty(), "connected parent renders the child's session: {container}");
+
+    let child_payload = json!({
+        "params": {"_csrf_token": page.csrf, "_mounts": 0},
+        "session": child_session,
+        "static": child_static,
+        "sticky": false,
+    });
+    send_join(&mut conn, "2", "lv:kid", child_payload.clone());
+    let reply = reply_to(&rx, "lv:kid", "2");
+    assert_eq!(status(&reply), "ok", "{reply}");
+    assert!(rendered_text(&reply).contains("&quot;from&quot;:&quot;parent&quot;"), "{reply}");
+
+    // The child's token is bound to its id: it cannot join another topic.
+    send_join(&mut conn, "3", "lv:other-kid", child_payload);
+    assert_eq!(reason(&reply_to(&rx, "lv:other-kid", "3")), "stale");
+}

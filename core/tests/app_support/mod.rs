@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use liveview_core::{
-    App, Assigns, ClientConnection, Dynamic, Endpoint, Fingerprint, HttpRequest, HttpResponse,
-    LiveView, MountParams, RenderError, Rendered, Session, Socket, Statics, Template,
-    TerminateReason, Transport, TransportError, ViewResult,
+    App, Assigns, ChildCall, ClientConnection, Dynamic, Endpoint, Fingerprint, HttpRequest,
+    HttpResponse, LiveView, MountParams, RenderError, Rendered, Session, Socket, Statics, Template,
+    TerminateReason, Transport, TransportError, ViewOptions, ViewResult,
 };
 use serde_json::{Value, json};
 
@@ -299,6 +299,8 @@ pub fn app() -> App {
         .live::<OtherLive>("/other")
         .live_with_session::<InfoLive>("/info/:id", route_session)
         .live::<RedirectLive>("/redirect")
+        .live::<ParentLive>("/parent")
+        .live::<SectionLive>("/section")
         .live_session("admin", |routes| {
             routes.live::<AdminLive>("/admin").live::<InfoLive>("/admin/info")
         })
@@ -443,4 +445,63 @@ pub fn join(app: &App, path: &str) -> (Page, Box<dyn ClientConnection>, Receiver
 
 pub fn status(reply: &Value) -> &str {
     reply[4]["status"].as_str().unwrap_or_default()
+}
+
+// ----- nested and custom containers -----------------------------------------------------
+
+/// `<main>` + `live_render "Info" id="kid"` + `</main>`.
+pub struct ParentTpl;
+
+impl Template for ParentTpl {
+    fn prepare(&self) -> Result<(), RenderError> {
+        Ok(())
+    }
+
+    fn render(&self, _assigns: &Assigns) -> Result<Rendered, RenderError> {
+        let statics = Statics::new(["<main>", "</main>"]);
+        let fp = Fingerprint::of_statics(statics.parts());
+        let mut session = Session::new();
+        session.insert("from".into(), json!("parent"));
+        let call = ChildCall { view: "Info".into(), id: "kid".into(), session, container: None };
+        Ok(Rendered::new(statics, fp, vec![Dynamic::ChildCall(Box::new(call))]))
+    }
+}
+
+static PARENT_TPL: ParentTpl = ParentTpl;
+
+/// Renders the `Info` view as a nested child.
+pub struct ParentLive;
+
+impl LiveView for ParentLive {
+    fn mount(_params: &MountParams, _session: &Session, _socket: &mut Socket) -> ViewResult<Self> {
+        Ok(ParentLive)
+    }
+
+    fn template() -> Option<&'static dyn Template> {
+        Some(&PARENT_TPL)
+    }
+}
+
+/// A view with its own container: `<section class="wide">`.
+pub struct SectionLive;
+
+impl LiveView for SectionLive {
+    fn mount(_params: &MountParams, _session: &Session, socket: &mut Socket) -> ViewResult<Self> {
+        socket.assign("count", 1)?;
+        Ok(SectionLive)
+    }
+
+    fn template() -> Option<&'static dyn Template> {
+        Some(&COUNTER_TPL)
+    }
+
+    fn options() -> ViewOptions {
+        ViewOptions {
+            container: Some((
+                "section".into(),
+                vec![("class".into(), "wide".into()), ("id".into(), "nope".into())],
+            )),
+            ..ViewOptions::default()
+        }
+    }
 }
