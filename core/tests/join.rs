@@ -477,3 +477,43 @@ fn live_render_child_joins_after_its_parent() {
     send_join(&mut conn, "3", "lv:other-kid", child_payload);
     assert_eq!(reason(&reply_to(&rx, "lv:other-kid", "3")), "stale");
 }
+
+#[test]
+fn rejoin_after_a_crash_needs_no_close() {
+    let app = app();
+    let page = page(&app, "/counter");
+    let topic = page.topic();
+    let (mut conn, rx, _t) = connect(&app, &page.csrf, &page.cookie);
+    send_join(&mut conn, "1", &topic, payload(&page, "url", "http://localhost:4000/counter"));
+    assert_eq!(status(&reply_to(&rx, &topic, "1")), "ok");
+    conn.handle_text(
+        &json!(["1", "2", topic, "event", {"type": "click", "event": "crash", "value": {}}])
+            .to_string(),
+    );
+    loop {
+        let frame = next_frame(&rx);
+        if frame[3] == "phx_error" {
+            assert_eq!(frame[0], "1");
+            break;
+        }
+    }
+    assert!(matches!(wait_terminated(&page.id), TerminateReason::Crash(_)));
+    // The thread marks its handle dead just after terminate; wait for that.
+    let start = std::time::Instant::now();
+    while app.live_views() > 0 {
+        assert!(start.elapsed() < WAIT, "the crashed view's thread did not end");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Frames for the dead view are unmatched until the client rejoins.
+    conn.handle_text(
+        &json!(["1", "3", topic, "event", {"type": "click", "event": "inc", "value": {}}])
+            .to_string(),
+    );
+    assert_eq!(reason(&reply_to(&rx, &topic, "3")), "unmatched topic");
+    let mut p = payload(&page, "url", "http://localhost:4000/counter");
+    p["params"]["_mounts"] = json!(1);
+    send_join(&mut conn, "4", &topic, p);
+    let frame = next_frame(&rx);
+    assert_eq!(frame[3], "phx_reply", "no phx_close for a view that is already gone: {frame}");
+    assert_eq!(status(&frame), "ok");
+}

@@ -191,11 +191,15 @@ impl LiveView for CounterLive {
     }
 
     fn handle_event(&mut self, event: &str, _params: Value, socket: &mut Socket) -> ViewResult {
-        if event == "inc" {
-            self.count += 1;
-            socket.assign("count", self.count)?;
+        match event {
+            "inc" => {
+                self.count += 1;
+                socket.assign("count", self.count)?;
+                Ok(())
+            }
+            "crash" => Err("crashed on purpose".into()),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket) {
