@@ -143,7 +143,7 @@ fn with_cookies(
     cookies: &CookieStore,
     session: &Map<String, Value>,
 ) -> HttpResponse {
-    let mut response = response.with_header("set-cookie", cookies.set_cookie(session));
+    let mut response = response.with_header("set-cookie", cookies.set_cookie(session, request));
     if flash::has_cookie(request) {
         response = response.with_header("set-cookie", flash::delete_cookie());
     }

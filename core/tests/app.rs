@@ -297,3 +297,24 @@ fn children_render_statically_inside_the_parent() {
         "the child mounted with its session: {child}"
     );
 }
+
+#[test]
+fn session_cookie_is_secure_behind_an_https_proxy() {
+    let app = app();
+    let response = app
+        .handle_http(&HttpRequest {
+            method: "GET".into(),
+            path: "/counter".into(),
+            headers: vec![
+                ("x-forwarded-proto".into(), "https".into()),
+                ("host".into(), "example.com".into()),
+            ],
+            ..HttpRequest::default()
+        })
+        .unwrap();
+    let cookie =
+        set_cookies(&response).into_iter().find(|c| c.starts_with("_liveview_key=")).unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let plain = get(&app, "/counter", None).unwrap();
+    assert!(!set_cookies(&plain).iter().any(|c| c.contains("Secure")));
+}

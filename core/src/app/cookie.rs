@@ -18,6 +18,9 @@ use crate::view::Session;
 /// The session key holding the CSRF secret (Plug's name).
 pub(crate) const CSRF_KEY: &str = "_csrf_token";
 
+/// Cookie size above which browsers may drop the cookie.
+const MAX_COOKIE_LEN: usize = 4000;
+
 /// Bytes of a CSRF secret.
 const SECRET_LEN: usize = 18;
 
@@ -45,10 +48,20 @@ impl CookieStore {
         }
     }
 
-    /// A `Set-Cookie` value storing `session` (HttpOnly, SameSite=Lax, whole site).
-    pub(crate) fn set_cookie(&self, session: &Session) -> String {
+    /// A `Set-Cookie` value storing `session` (HttpOnly, SameSite=Lax, whole site; Secure
+    /// when the request came over HTTPS through a proxy).
+    pub(crate) fn set_cookie(&self, session: &Session, request: &HttpRequest) -> String {
         let token = self.signer.sign(session);
-        format!("{}={token}; Path=/; HttpOnly; SameSite=Lax", self.name)
+        if token.len() > MAX_COOKIE_LEN {
+            log::warn!(
+                "the session cookie is {} bytes; browsers drop cookies over about 4 KB: keep the session small",
+                token.len()
+            );
+        }
+        let secure =
+            request.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        let secure = if secure { "; Secure" } else { "" };
+        format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", self.name)
     }
 }
 

@@ -129,7 +129,7 @@ impl App {
         {
             session.insert(cookie::CSRF_KEY.to_owned(), secret.into());
         }
-        response.with_header("set-cookie", self.inner.cookies.set_cookie(&session))
+        response.with_header("set-cookie", self.inner.cookies.set_cookie(&session, request))
     }
 }
 
