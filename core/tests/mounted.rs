@@ -6,8 +6,8 @@ mod support;
 use std::sync::Arc;
 
 use liveview_core::{
-    Assigns, Dynamic, LiveView, Message, MountParams, MountedView, Out, Params, RouteResolver,
-    Rendered, Session, Socket, StaticRequest, Template, TerminateReason, ViewDef, ViewOptions,
+    Assigns, Dynamic, LiveView, Message, MountParams, MountedView, Out, Params, Rendered,
+    RouteResolver, Session, Socket, StaticRequest, Template, TerminateReason, ViewDef, ViewOptions,
     ViewResult,
 };
 use serde_json::{Map, Value, json};
@@ -21,7 +21,9 @@ fn demo_template(a: &Assigns) -> Rendered {
         Dynamic::Text(items.iter().map(|m| format!("<li>{}</li>", show(m))).collect())
     });
     let flash = a.is_changed("flash").then(|| {
-        Dynamic::escaped(a.get("flash").and_then(|f| f.get("info")).and_then(Value::as_str).unwrap_or(""))
+        Dynamic::escaped(
+            a.get("flash").and_then(|f| f.get("info")).and_then(Value::as_str).unwrap_or(""),
+        )
     });
     node(
         &["<p>", "</p><p>page ", "</p><ul>", "</ul><div class=\"flash\">", "</div>"],
@@ -85,7 +87,11 @@ impl LiveView for Demo {
             }
             "connect_params" => report(
                 socket.id(),
-                format!("event connect_params={} info={}", socket.connect_params().is_some(), socket.connect_info().is_some()),
+                format!(
+                    "event connect_params={} info={}",
+                    socket.connect_params().is_some(),
+                    socket.connect_info().is_some()
+                ),
             ),
             "form" => report(socket.id(), params.to_string()),
             "boom" => panic!("boom in handle_event"),
@@ -140,7 +146,8 @@ impl LiveView for Toggle {
         Ok(Toggle)
     }
     fn render(&self, a: &Assigns) -> Result<Rendered, liveview_core::RenderError> {
-        let statics: &[&str] = if a.get("on") == Some(&json!(true)) { &["<b>", "</b>"] } else { &["<a>", "</a>"] };
+        let statics: &[&str] =
+            if a.get("on") == Some(&json!(true)) { &["<b>", "</b>"] } else { &["<a>", "</a>"] };
         Ok(node(statics, vec![slot(a, "x")]))
     }
     fn handle_event(&mut self, _: &str, _: Value, socket: &mut Socket) -> ViewResult {
@@ -163,7 +170,10 @@ impl LiveView for Framed {
         Ok(Rendered::from_static("<p>inner</p>"))
     }
     fn options() -> ViewOptions {
-        ViewOptions { container: Some(("section".into(), vec![("class".into(), "box".into())])), layout: Some("app".into()) }
+        ViewOptions {
+            container: Some(("section".into(), vec![("class".into(), "box".into())])),
+            layout: Some("app".into()),
+        }
     }
 }
 
@@ -192,8 +202,13 @@ fn joined(rt: &liveview_core::Runtime, view: &str, id: &str) -> (MountedView, Cl
 }
 
 fn event(mv: &mut MountedView, name: &str, value: Value) -> Vec<Out> {
-    mv.handle_client(client(mv.id().to_owned().as_str(), "5", "event", json!({"type": "click", "event": name, "value": value})))
-        .unwrap();
+    mv.handle_client(client(
+        mv.id().to_owned().as_str(),
+        "5",
+        "event",
+        json!({"type": "click", "event": name, "value": value}),
+    ))
+    .unwrap();
     mv.drain_output().collect()
 }
 
@@ -256,7 +271,10 @@ fn event_replies_with_diff_and_empty_when_unchanged() {
     assert_eq!(response(&event(&mut mv, "noop", json!({}))[0]), json!({}));
     assert_eq!(
         out[0].encode("lv:phx-e", "1"),
-        format!(r#"["1","5","lv:phx-e","phx_reply",{{"status":"ok","response":{}}}]"#, response(&out[0]))
+        format!(
+            r#"["1","5","lv:phx-e","phx_reply",{{"status":"ok","response":{}}}]"#,
+            response(&out[0])
+        )
     );
 }
 
@@ -291,7 +309,10 @@ fn title_events_and_reply_travel_in_the_diff() {
     let rt = demo_runtime();
     let (mut mv, _) = joined(&rt, "Demo", "phx-ter");
     assert_eq!(response(&event(&mut mv, "title", json!({}))[0])["diff"]["t"], json!("New <title>"));
-    assert_eq!(response(&event(&mut mv, "push_only", json!({}))[0])["diff"]["e"], json!([["highlight", {"id": 1}]]));
+    assert_eq!(
+        response(&event(&mut mv, "push_only", json!({}))[0])["diff"]["e"],
+        json!([["highlight", {"id": 1}]])
+    );
     assert_eq!(response(&event(&mut mv, "reply", json!({}))[0])["diff"]["r"], json!({"ok": true}));
 }
 
@@ -303,7 +324,10 @@ fn push_patch_pushes_live_patch_then_replies_with_the_diff() {
     let _ = expect_report(&probe); // mount
     assert_eq!(expect_report(&probe), "params http://localhost:4000/phx-p");
     let out = event(&mut mv, "patch", json!({}));
-    assert_eq!(out[0], Out::Push { event: "live_patch", payload: r#"{"kind":"push","to":"/demo?page=2"}"#.into() });
+    assert_eq!(
+        out[0],
+        Out::Push { event: "live_patch", payload: r#"{"kind":"push","to":"/demo?page=2"}"#.into() }
+    );
     client.merge(&response(&out[1])["diff"]);
     assert!(client.html().contains("<p>page 2</p>"), "{}", client.html());
     assert_eq!(expect_report(&probe), "params http://localhost:4000/demo?page=2");
@@ -314,7 +338,12 @@ fn push_patch_pushes_live_patch_then_replies_with_the_diff() {
 fn push_patch_loop_is_a_crash() {
     let rt = demo_runtime();
     let (mut mv, _) = joined(&rt, "Demo", "phx-loop");
-    let frame = client("phx-loop", "5", "event", json!({"type": "click", "event": "patch_loop", "value": {}}));
+    let frame = client(
+        "phx-loop",
+        "5",
+        "event",
+        json!({"type": "click", "event": "patch_loop", "value": {}}),
+    );
     let crash = mv.handle_client(frame).unwrap_err();
     assert_eq!(crash.callback, "handle_params");
     assert!(crash.error.contains("too many redirects"), "{crash}");
@@ -351,7 +380,10 @@ fn pending_events_are_pushed_before_a_redirect() {
     let rt = demo_runtime();
     let (mut mv, _) = joined(&rt, "Demo", "phx-pe");
     let out = event(&mut mv, "push", json!({}));
-    assert_eq!(out[0], Out::Push { event: "diff", payload: r#"{"e":[["highlight",{"id":1}]]}"#.into() });
+    assert_eq!(
+        out[0],
+        Out::Push { event: "diff", payload: r#"{"e":[["highlight",{"id":1}]]}"#.into() }
+    );
     assert_eq!(response(&out[1]), json!({"live_redirect": {"to": "/after-push", "kind": "push"}}));
     assert_eq!(out[2], Out::Close);
 }
@@ -362,7 +394,13 @@ fn navigation_from_handle_info_is_a_push() {
     let (mut mv, _) = joined(&rt, "Demo", "phx-hi");
     mv.handle_info(Message::new("/from-info")).unwrap();
     let out: Vec<Out> = mv.drain_output().collect();
-    assert_eq!(out[0], Out::Push { event: "live_redirect", payload: r#"{"kind":"push","to":"/from-info"}"#.into() });
+    assert_eq!(
+        out[0],
+        Out::Push {
+            event: "live_redirect",
+            payload: r#"{"kind":"push","to":"/from-info"}"#.into()
+        }
+    );
     assert_eq!(out[1], Out::Close);
 }
 
@@ -372,7 +410,10 @@ fn mount_redirects_answer_the_join_with_an_error() {
     let mut mv = MountedView::mount(&rt, connected_args(&rt, "Bouncer", "phx-b")).unwrap();
     let reply = mv.render_join(false).unwrap();
     assert!(!reply.ok);
-    assert_eq!(serde_json::from_str::<Value>(&reply.response).unwrap(), json!({"redirect": {"to": "/login"}}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.response).unwrap(),
+        json!({"redirect": {"to": "/login"}})
+    );
     assert_eq!(mv.stopped(), Some(&TerminateReason::Normal));
 
     let mut args = connected_args(&rt, "Bouncer", "phx-b2");
@@ -436,7 +477,13 @@ fn form_events_are_decoded_with_target() {
 fn live_patch_from_the_client_runs_handle_params() {
     let rt = demo_runtime();
     let (mut mv, mut client_view) = joined(&rt, "Demo", "phx-lp");
-    mv.handle_client(client("phx-lp", "7", "live_patch", json!({"url": "http://localhost:4000/demo?page=3"}))).unwrap();
+    mv.handle_client(client(
+        "phx-lp",
+        "7",
+        "live_patch",
+        json!({"url": "http://localhost:4000/demo?page=3"}),
+    ))
+    .unwrap();
     let out: Vec<Out> = mv.drain_output().collect();
     client_view.merge(&response(&out[0])["diff"]);
     assert!(client_view.html().contains("page 3"), "{}", client_view.html());
@@ -453,7 +500,13 @@ impl RouteResolver for OnlyDemo {
 fn live_patch_to_another_view_is_a_link_redirect() {
     let rt = demo_runtime().with_router(Arc::new(OnlyDemo));
     let (mut mv, _) = joined(&rt, "Demo", "phx-lr");
-    mv.handle_client(client("phx-lr", "7", "live_patch", json!({"url": "http://localhost:4000/other"}))).unwrap();
+    mv.handle_client(client(
+        "phx-lr",
+        "7",
+        "live_patch",
+        json!({"url": "http://localhost:4000/other"}),
+    ))
+    .unwrap();
     let out: Vec<Out> = mv.drain_output().collect();
     assert_eq!(response(&out[0]), json!({"link_redirect": true}));
 }
@@ -462,12 +515,17 @@ fn live_patch_to_another_view_is_a_link_redirect() {
 fn callback_errors_and_panics_are_crashes() {
     let rt = demo_runtime();
     let (mut mv, _) = joined(&rt, "Demo", "phx-c");
-    let boom = client("phx-c", "8", "event", json!({"type": "click", "event": "boom", "value": {}}));
+    let boom =
+        client("phx-c", "8", "event", json!({"type": "click", "event": "boom", "value": {}}));
     let crash = mv.handle_client(boom).unwrap_err();
     assert_eq!(crash.callback, "handle_event");
     assert!(crash.error.contains("boom in handle_event"), "{crash}");
-    let fail = client("phx-c", "9", "event", json!({"type": "click", "event": "fail", "value": {}}));
-    assert_eq!(mv.handle_client(fail).unwrap_err().to_string(), "handle_event failed: database is down");
+    let fail =
+        client("phx-c", "9", "event", json!({"type": "click", "event": "fail", "value": {}}));
+    assert_eq!(
+        mv.handle_client(fail).unwrap_err().to_string(),
+        "handle_event failed: database is down"
+    );
 }
 
 #[test]
@@ -487,7 +545,8 @@ fn malformed_frames_get_error_replies_not_crashes() {
 fn unknown_internal_event_is_a_crash() {
     let rt = demo_runtime();
     let (mut mv, _) = joined(&rt, "Demo", "phx-lv");
-    let frame = client("phx-lv", "3", "event", json!({"type": "click", "event": "lv:nope", "value": {}}));
+    let frame =
+        client("phx-lv", "3", "event", json!({"type": "click", "event": "lv:nope", "value": {}}));
     assert!(mv.handle_client(frame).is_err());
 }
 
@@ -497,7 +556,10 @@ fn leave_replies_and_closes() {
     let (mut mv, _) = joined(&rt, "Demo", "phx-l");
     mv.handle_client(client("phx-l", "3", "phx_leave", json!({}))).unwrap();
     let out: Vec<Out> = mv.drain_output().collect();
-    assert_eq!(out, vec![Out::Reply { msg_ref: Some("3".into()), ok: true, response: "{}".into() }, Out::Close]);
+    assert_eq!(
+        out,
+        vec![Out::Reply { msg_ref: Some("3".into()), ok: true, response: "{}".into() }, Out::Close]
+    );
     assert_eq!(out[1].encode("lv:phx-l", "1"), r#"["1","1","lv:phx-l","phx_close",{}]"#);
     assert_eq!(mv.stopped(), Some(&TerminateReason::Left));
 }
@@ -560,11 +622,17 @@ fn static_render_reports_mount_redirects_and_crashes() {
         conn_assigns: Map::new(),
     };
     let render = rt.static_render(request("Bouncer", MountParams::Router(Params::new()))).unwrap();
-    assert_eq!(render.navigation, Some(liveview_core::Navigation::Redirect { to: "/login".into(), external: false }));
+    assert_eq!(
+        render.navigation,
+        Some(liveview_core::Navigation::Redirect { to: "/login".into(), external: false })
+    );
     assert_eq!(render.html, "");
     // Thermostat-style mount errors surface as a typed error naming the callback.
     let err = rt
-        .static_render(StaticRequest { session: json!({"x": 1}).as_object().unwrap().clone(), ..request("Crashy", MountParams::NotMountedAtRouter) })
+        .static_render(StaticRequest {
+            session: json!({"x": 1}).as_object().unwrap().clone(),
+            ..request("Crashy", MountParams::NotMountedAtRouter)
+        })
         .unwrap_err();
     assert_eq!(err.to_string(), "Crashy.mount failed: no session key");
 }

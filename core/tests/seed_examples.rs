@@ -22,7 +22,12 @@ fn readings() -> &'static Mutex<HashMap<i64, i64>> {
 }
 
 fn get_user_reading(user_id: i64) -> Result<i64, String> {
-    readings().lock().unwrap().get(&user_id).copied().ok_or_else(|| format!("no thermostat for user {user_id}"))
+    readings()
+        .lock()
+        .unwrap()
+        .get(&user_id)
+        .copied()
+        .ok_or_else(|| format!("no thermostat for user {user_id}"))
 }
 
 fn inc_temperature(user_id: i64) -> Result<i64, String> {
@@ -53,7 +58,8 @@ const UPDATE_EVERY: Duration = Duration::from_millis(20);
 
 impl LiveView for ThermostatLive {
     fn mount(_params: &MountParams, session: &Session, socket: &mut Socket) -> ViewResult<Self> {
-        let user_id = session.get("current_user_id").and_then(Value::as_i64).ok_or("no current_user_id")?;
+        let user_id =
+            session.get("current_user_id").and_then(Value::as_i64).ok_or("no current_user_id")?;
         if socket.is_connected() {
             socket.send_after(Message::new(Update), UPDATE_EVERY);
         }
@@ -132,7 +138,13 @@ impl LiveView for ClockLive {
 }
 
 fn seed_runtime() -> liveview_core::Runtime {
-    runtime(vec![ViewDef::new::<ThermostatLive>("ThermostatLive"), ViewDef::new::<ClockLive>("ClockLive")], vec![])
+    runtime(
+        vec![
+            ViewDef::new::<ThermostatLive>("ThermostatLive"),
+            ViewDef::new::<ClockLive>("ClockLive"),
+        ],
+        vec![],
+    )
 }
 
 fn session(user_id: i64) -> Map<String, Value> {
@@ -153,7 +165,10 @@ fn thermostat_static_render() {
             conn_assigns: Map::new(),
         })
         .unwrap();
-    assert_eq!(render.html, "Current temperature: 65 <button phx-click=\"inc_temperature\">+</button>");
+    assert_eq!(
+        render.html,
+        "Current temperature: 65 <button phx-click=\"inc_temperature\">+</button>"
+    );
     assert_eq!(render.navigation, None);
 }
 
@@ -171,7 +186,10 @@ fn thermostat_redirects_when_reading_fails() {
             conn_assigns: Map::new(),
         })
         .unwrap();
-    assert_eq!(render.navigation, Some(Navigation::Redirect { to: "/error".into(), external: false }));
+    assert_eq!(
+        render.navigation,
+        Some(Navigation::Redirect { to: "/error".into(), external: false })
+    );
 
     let (transport, frames) = transport();
     let mut join = join(&rt, "ThermostatLive", "phx-thermo-err", transport);

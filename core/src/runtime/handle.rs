@@ -169,3 +169,12 @@ impl fmt::Debug for ViewHandle {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mailbox_slots_stay_small() {
+        // Mailbox memory is capacity × slot size, allocated up front by crossbeam.
+        assert!(std::mem::size_of::<super::ViewInput>() <= 128);
+    }
+}

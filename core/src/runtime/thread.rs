@@ -103,7 +103,9 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         name: join.view.name().to_owned(),
         id: join.id.clone(),
     };
-    let root_id = shell.parent.as_ref().map(|_| join.id.clone());
+    // The join does not say who the root is; the parent is right for the usual one level of
+    // nesting and only ends up in grandchildren's tokens.
+    let root_id = shell.parent.as_ref().map(|p| p.id().to_owned());
     let args = MountArgs {
         id: join.id,
         view: join.view,

@@ -46,7 +46,10 @@ impl Template for Layout {
         Err(RenderError::new("layout only"))
     }
     fn render_layout(&self, _: &Assigns, inner: Rendered) -> Result<Rendered, RenderError> {
-        Ok(node(&["<main class=\"layout\">", "</main>"], vec![Some(Dynamic::Nested(Box::new(inner)))]))
+        Ok(node(
+            &["<main class=\"layout\">", "</main>"],
+            vec![Some(Dynamic::Nested(Box::new(inner)))],
+        ))
     }
 }
 
@@ -61,7 +64,9 @@ pub fn node(statics: &[&str], dynamics: Vec<Option<Dynamic>>) -> Rendered {
 
 /// The slot of assign `key`: `None` when unchanged (change tracking), else its text.
 pub fn slot(assigns: &Assigns, key: &str) -> Option<Dynamic> {
-    assigns.is_changed(key).then(|| Dynamic::escaped(&show(assigns.get(key).unwrap_or(&Value::Null))))
+    assigns
+        .is_changed(key)
+        .then(|| Dynamic::escaped(&show(assigns.get(key).unwrap_or(&Value::Null))))
 }
 
 /// A value as template text (strings without quotes, null as empty).
@@ -86,7 +91,11 @@ pub fn runtime(views: Vec<ViewDef>, components: Vec<ComponentDef>) -> Runtime {
     runtime_with(RuntimeConfig::default(), views, components)
 }
 
-pub fn runtime_with(config: RuntimeConfig, views: Vec<ViewDef>, components: Vec<ComponentDef>) -> Runtime {
+pub fn runtime_with(
+    config: RuntimeConfig,
+    views: Vec<ViewDef>,
+    components: Vec<ComponentDef>,
+) -> Runtime {
     let mut layouts: HashMap<String, &'static dyn Template> = HashMap::new();
     layouts.insert("app".into(), &LAYOUT);
     Runtime::new(config, views, components, layouts, Arc::new(LocalPubSub::new()), sessions())
@@ -148,7 +157,12 @@ pub fn client(id: &str, msg_ref: &str, event: &str, payload: Value) -> Frame {
 
 /// A click event frame.
 pub fn click(id: &str, msg_ref: &str, name: &str, value: Value) -> ViewInput {
-    ViewInput::Client(client(id, msg_ref, "event", json!({"type": "click", "event": name, "value": value})))
+    ViewInput::Client(client(
+        id,
+        msg_ref,
+        "event",
+        json!({"type": "click", "event": name, "value": value}),
+    ))
 }
 
 // ----- fake transport --------------------------------------------------------------------------
@@ -322,8 +336,10 @@ fn merge_keyed(old: &mut Value, diff: &Value) {
 }
 
 fn render(node: &Value, root: &Value, out: &mut String) {
-    let statics: Vec<&str> =
-        node["s"].as_array().map(|s| s.iter().map(|x| x.as_str().unwrap_or("")).collect()).unwrap_or_default();
+    let statics: Vec<&str> = node["s"]
+        .as_array()
+        .map(|s| s.iter().map(|x| x.as_str().unwrap_or("")).collect())
+        .unwrap_or_default();
     for (i, part) in statics.iter().enumerate() {
         out.push_str(part);
         if i + 1 < statics.len() {
