@@ -605,7 +605,7 @@ impl MountedView {
                 Some((name, params)) if name == self.def.name() => Some(params),
                 _ => None,
             },
-            None => Some(crate::runtime::decode_query(query_of(url))),
+            None => Some(crate::form::decode(query_of(url))),
         }
     }
 }
