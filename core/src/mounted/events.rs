@@ -149,6 +149,10 @@ impl MountedView {
                 self.send_diff(msg_ref, &diff);
                 Ok(())
             }
+            Some(Navigation::Patch { to, replace }) if self.is_child => {
+                self.parent_patch = Some((to, replace));
+                self.handle_changed(msg_ref, rounds, patch)
+            }
             Some(Navigation::Patch { to, replace }) => {
                 self.patch_params(&to, rounds + 1)?;
                 self.handle_changed(msg_ref, rounds + 1, Some((to, replace)))
