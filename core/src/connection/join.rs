@@ -104,7 +104,11 @@ impl Connection {
                 log::warn!("navigation to {to:?} failed: the URL does not point to a LiveView; reloading the page");
                 UNAUTHORIZED
             })?;
-            if !main || route.live_session != verified.live_session {
+            if !main {
+                log::warn!("navigation to {to:?} from a nested or sticky view refused");
+                return Err(UNAUTHORIZED);
+            }
+            if route.live_session != verified.live_session {
                 log::warn!("navigation to {to:?} crosses live sessions; reloading the page");
                 return Err(UNAUTHORIZED);
             }
