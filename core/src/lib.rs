@@ -53,7 +53,7 @@ pub use rendered::{
 };
 pub use runtime::{
     CallError, JoinRequest, RouteResolver, Runtime, RuntimeConfig, SpawnError, StaticError,
-    StaticRender, StaticRequest, ViewHandle, ViewInput, decode_form, decode_query,
+    StaticRender, StaticRequest, ViewHandle, ViewInput,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};

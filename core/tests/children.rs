@@ -72,7 +72,11 @@ impl LiveView for Child {
             layout: None,
         }
     }
-    fn handle_event(&mut self, event: &str, _: Value, _: &mut Socket) -> ViewResult {
+    fn handle_event(&mut self, event: &str, _: Value, socket: &mut Socket) -> ViewResult {
+        if event == "patch" {
+            socket.push_patch("/parent?page=2", false);
+            return Ok(());
+        }
         Err(format!("child crashed on {event}").into())
     }
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket) {
@@ -231,4 +235,17 @@ fn the_parent_ending_ends_its_children() {
     assert_eq!(expect_report(&child_reports), "terminate Shutdown");
     eventually("both threads to end", || !parent.is_alive() && !child.is_alive());
     assert_eq!(rt.live_views(), 0);
+}
+
+#[test]
+fn a_child_push_patch_is_carried_out_by_its_parent() {
+    let rt = family();
+    let (parent, child, frames) = spawn_family(&rt, "phx-p3", "kid3");
+    child.send(ViewInput::Client(client_frame("kid3", "patch"))).unwrap();
+    let reply = next_frame(&frames);
+    assert_eq!((reply.topic.as_str(), reply.event.as_str()), ("lv:kid3", "phx_reply"));
+    let patch = next_frame(&frames);
+    assert_eq!((patch.topic.as_str(), patch.event.as_str()), ("lv:phx-p3", "live_patch"));
+    assert_eq!(patch.payload, json!({"to": "/parent?page=2", "kind": "push"}));
+    parent.send(ViewInput::Shutdown).unwrap();
 }

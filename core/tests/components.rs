@@ -88,7 +88,12 @@ fn board_template(a: &Assigns) -> Rendered {
             stream: None,
         }))
     });
-    node(&["<section>", "</section>"], vec![list])
+    let statics: &[&str] = if a.get("tag") == Some(&json!("article")) {
+        &["<article>", "</article>"]
+    } else {
+        &["<section>", "</section>"]
+    };
+    node(statics, vec![list])
 }
 static BOARD: Tpl = Tpl(board_template);
 
@@ -111,6 +116,15 @@ impl LiveView for Board {
             "set" => {
                 socket.assign("items", params["items"].clone())?;
             }
+            "tag" => {
+                socket.assign("tag", "article")?;
+            }
+            "bump_later" => socket.send_update_after(
+                "Counter",
+                "b",
+                json!({"count": 10}).as_object().unwrap().clone(),
+                std::time::Duration::from_millis(5),
+            ),
             "bump" => socket.send_update(
                 "Counter",
                 "b",
@@ -324,4 +338,39 @@ fn static_render_inlines_components() {
         "<section><div id=\"c-a\" phx-target=\"1\">A: 0</div><div id=\"c-b\" phx-target=\"2\">B: 0</div></section>"
     );
     assert!(!render.html.contains("data-phx-component"));
+}
+
+#[test]
+fn a_root_sent_whole_resends_its_components_in_full() {
+    let rt = board_runtime();
+    let (mut mv, mut client, _) = joined(&rt, "phx-whole", Map::new());
+    send(&mut mv, "event", json!({"type": "click", "event": "inc", "value": {}, "cid": 1}));
+    let reply = send(&mut mv, "event", json!({"type": "click", "event": "tag", "value": {}}));
+    assert!(reply["diff"]["s"].is_array(), "new root statics: {reply}");
+    assert!(
+        reply["diff"]["c"]["1"]["s"].is_array() && reply["diff"]["c"]["2"]["s"].is_array(),
+        "{reply}"
+    );
+    let mut fresh = Client::default();
+    fresh.merge(&reply["diff"]);
+    client.merge(&reply["diff"]);
+    let expected = "<article><div id=\"c-a\" phx-target=\"1\">A: 1</div><div id=\"c-b\" phx-target=\"2\">B: 0</div></article>";
+    assert_eq!(fresh.html(), expected, "the diff alone carries everything");
+    assert_eq!(client.html(), expected);
+}
+
+#[test]
+fn send_update_after_runs_on_the_view_thread() {
+    let rt = board_runtime();
+    let (transport, frames) = transport();
+    let handle = rt.spawn(join(&rt, "Board", "phx-later", transport)).unwrap();
+    let mut client = Client::default();
+    client.merge(&next_reply(&frames, "ok")["rendered"]);
+    handle.send(click("phx-later", "2", "bump_later", json!({}))).unwrap();
+    assert_eq!(next_reply(&frames, "ok"), json!({}));
+    let push = next_frame(&frames);
+    assert_eq!(push.event, "diff");
+    client.merge(&push.payload);
+    assert!(client.html().contains("B: 10"), "{}", client.html());
+    handle.send(liveview_core::ViewInput::Shutdown).unwrap();
 }

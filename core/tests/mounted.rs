@@ -643,3 +643,55 @@ impl LiveView for Crashy {
         Err("no session key".into())
     }
 }
+
+/// Reports what a connected mount knows about its connection.
+struct Facts;
+impl LiveView for Facts {
+    fn mount(_: &MountParams, _: &Session, socket: &mut Socket) -> ViewResult<Self> {
+        report(
+            socket.id(),
+            format!(
+                "connected={} static_changed={} transport_id={:?} csrf={:?}",
+                socket.is_connected(),
+                socket.static_changed(),
+                socket.transport_id(),
+                socket.connect_params().and_then(|p| p.get("_csrf_token")).and_then(Value::as_str),
+            ),
+        );
+        Ok(Facts)
+    }
+    fn render(&self, _: &Assigns) -> Result<Rendered, liveview_core::RenderError> {
+        Ok(Rendered::from_static("facts"))
+    }
+}
+
+#[test]
+fn connected_mount_sees_transport_and_static_changed() {
+    let rt = runtime(vec![ViewDef::new::<Facts>("Facts")], vec![]);
+    let reports = probe("phx-facts");
+    let mut args = connected_args(&rt, "Facts", "phx-facts");
+    if let Some(connection) = args.connection.as_mut() {
+        connection.static_changed = true;
+    }
+    MountedView::mount(&rt, args).unwrap();
+    assert_eq!(
+        expect_report(&reports),
+        "connected=true static_changed=true transport_id=Some(\"t1\") csrf=Some(\"c\")"
+    );
+    let render = rt
+        .static_render(StaticRequest {
+            view: rt.view("Facts").unwrap(),
+            id: "phx-facts".into(),
+            params: MountParams::NotMountedAtRouter,
+            session: Map::new(),
+            uri: "http://localhost:4000/facts".into(),
+            flash: Map::new(),
+            conn_assigns: Map::new(),
+        })
+        .unwrap();
+    assert_eq!(render.html, "facts");
+    assert_eq!(
+        expect_report(&reports),
+        "connected=false static_changed=false transport_id=None csrf=None"
+    );
+}

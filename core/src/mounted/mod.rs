@@ -202,6 +202,12 @@ fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// A child's `push_patch`, forwarded to its parent as a message.
+struct ChildPatch {
+    to: String,
+    replace: bool,
+}
+
 /// The answer to a `phx_join`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinReply {
@@ -235,6 +241,9 @@ pub struct MountedView {
     mount_navigation: Option<Navigation>,
     /// `push_patch` during mount: the join reply carries `live_patch`.
     join_patch: Option<(String, bool)>,
+    /// A child's `push_patch`, for its parent.
+    parent_patch: Option<(String, bool)>,
+    is_child: bool,
     stopped: Option<TerminateReason>,
     /// HTTP render only: component renders by cid, and a child's redirect.
     static_components: Option<HashMap<Cid, Rendered>>,
@@ -299,6 +308,8 @@ impl MountedView {
             dirty: Vec::new(),
             mount_navigation: None,
             join_patch: None,
+            parent_patch: None,
+            is_child: args.parent_id.is_some(),
             stopped: None,
             static_components: None,
             static_navigation: None,
@@ -436,6 +447,13 @@ impl MountedView {
     /// # Errors
     /// [`Crash`] when a callback fails.
     pub fn handle_info(&mut self, message: Message) -> Result<(), Crash> {
+        let message = match message.downcast::<ChildPatch>() {
+            Ok(ChildPatch { to, replace }) => {
+                self.socket.push_patch(to, replace);
+                return self.handle_changed(None, 0, None);
+            }
+            Err(message) => message,
+        };
         let (view, socket) = (&mut self.view, &mut self.socket);
         guard("handle_info", || view.handle_info(message, socket))?;
         self.handle_changed(None, 0, None)
@@ -500,6 +518,12 @@ impl MountedView {
             commands.append(&mut self.commands);
         }
         commands
+    }
+
+    /// A `push_patch` of this child view, for its parent: children cannot change the URL
+    /// themselves, so the shell forwards it (Phoenix sends it to the root view).
+    pub fn take_parent_patch(&mut self) -> Option<Message> {
+        self.parent_patch.take().map(|(to, replace)| Message::new(ChildPatch { to, replace }))
     }
 
     /// Set once the view must end (left, redirected); the shell then calls `terminate`.
@@ -605,7 +629,7 @@ impl MountedView {
                 Some((name, params)) if name == self.def.name() => Some(params),
                 _ => None,
             },
-            None => Some(crate::runtime::decode_query(query_of(url))),
+            None => Some(crate::form::decode(query_of(url))),
         }
     }
 }

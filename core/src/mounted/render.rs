@@ -278,7 +278,12 @@ impl MountedView {
         cid: Cid,
         next: &mut Vec<PendingUpdate>,
     ) -> Result<Option<NodeDiff>, Crash> {
+        let connected_diff = self.static_components.is_none();
         let Some(state) = self.components.get_mut(cid) else { return Ok(None) };
+        // A root sent whole makes the client drop every component it had: they go in full.
+        if connected_diff && !self.tracker.has_component(cid) {
+            state.full = true;
+        }
         if !state.full && state.socket.assigns().is_unchanged() {
             return Ok(None);
         }

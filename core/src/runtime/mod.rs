@@ -8,7 +8,6 @@
 //! module is the thin shell around it.
 
 mod handle;
-mod params;
 mod thread;
 mod timers;
 mod to_html;
@@ -30,7 +29,6 @@ use crate::transport::Transport;
 use crate::view::{MountParams, Params, Session, Template};
 
 pub use handle::{CallError, ViewHandle, ViewInput};
-pub use params::{decode_form, decode_query};
 pub(crate) use to_html::write_html;
 
 /// Runtime settings.
