@@ -69,15 +69,17 @@ pub(crate) fn render_page(
             | Navigation::Navigate { to, .. }
             | Navigation::Redirect { to, .. } => to,
         };
-        let mut response = HttpResponse::redirect(&to);
-        response = with_cookies(response, request, &app.cookies, &cookie_session);
-        if !render.flash.is_empty() {
-            response = response.with_header(
-                "set-cookie",
-                flash::set_cookie(&app.sessions.sign_flash(&render.flash)),
-            );
-        }
-        return response;
+        let response = HttpResponse::redirect(&to)
+            .with_header("set-cookie", app.cookies.set_cookie(&cookie_session, request));
+        // The flash travels to the next page in the cookie (replacing the one just read).
+        return if !render.flash.is_empty() {
+            let token = app.sessions.sign_flash(&render.flash);
+            response.with_header("set-cookie", flash::set_cookie(&token))
+        } else if flash::has_cookie(request) {
+            response.with_header("set-cookie", flash::delete_cookie())
+        } else {
+            response
+        };
     }
 
     let session_token = app.sessions.sign_session(&SessionPayload {

@@ -330,3 +330,22 @@ fn session_cookie_is_secure_behind_an_https_proxy() {
     let plain = get(&app, "/counter", None).unwrap();
     assert!(!set_cookies(&plain).iter().any(|c| c.contains("Secure")));
 }
+
+#[test]
+fn redirect_replaces_the_flash_cookie_instead_of_deleting_it() {
+    let app = app();
+    let first = get(&app, "/redirect", None).unwrap();
+    let flash_pair = set_cookies(&first)
+        .into_iter()
+        .find(|c| c.starts_with(flash::FLASH_COOKIE))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let again = get(&app, "/redirect", Some(&flash_pair)).unwrap();
+    let flash_cookies: Vec<String> =
+        set_cookies(&again).into_iter().filter(|c| c.starts_with(flash::FLASH_COOKIE)).collect();
+    assert_eq!(flash_cookies.len(), 1, "{flash_cookies:?}");
+    assert!(flash_cookies[0].contains("Max-Age=60"));
+}
