@@ -35,6 +35,7 @@ for (const transport of TRANSPORTS) {
       await page.click("#inc");
       await expectText(page, "#count", "1");
       await page.click("#inc");
+      await expectText(page, "#count", "2");
       await page.click("#dec");
       await expectText(page, "#count", "1");
       await page.click("#add-5");

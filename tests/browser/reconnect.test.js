@@ -18,6 +18,7 @@ for (const transport of TRANSPORTS) {
       const page = await newPage(env.browser);
       await openLive(page, env.server, "/counter", transport);
       await page.click("#inc");
+      await expectText(page, "#count", "1");
       await page.click("#inc");
       await expectText(page, "#count", "2");
       await env.server.restart();
