@@ -3,6 +3,7 @@
 //! select over the mailbox and a deadline without allocating a timer channel), feeds the
 //! view, writes its frames through the transport and carries out its commands.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use super::handle::{ViewHandle, ViewInput};
 use super::timers::{TimerKind, Timers};
 use super::{JoinRequest, Runtime, SpawnError};
 use crate::mounted::{Crash, MountArgs, MountConnection, MountedView};
+use crate::protocol::Frame;
 use crate::pubsub::{Subscriber, SubscriberId};
 use crate::socket::Command;
 use crate::transport::Transport;
@@ -39,7 +41,24 @@ pub(crate) fn spawn(rt: &Runtime, join: JoinRequest) -> Result<ViewHandle, Spawn
         .stack_size(shared.config.thread_stack_size)
         .spawn(move || {
             let _live = LiveGuard { rt: thread_rt.clone(), handle: thread_handle.clone() };
-            run(&thread_rt, join, &rx, &thread_handle);
+            let (topic, join_ref, transport) =
+                (join.topic.clone(), join.join_ref.clone(), join.transport.clone());
+            let subscriber = SubscriberId::next();
+            let ran = catch_unwind(AssertUnwindSafe(|| {
+                run(&thread_rt, join, &rx, &thread_handle, subscriber);
+            }));
+            if ran.is_err() {
+                // User callbacks are guarded; this is a panic in the runtime or a transport.
+                log::error!("view thread of {topic} panicked outside any view callback");
+                thread_rt.shared.pubsub.unsubscribe_all(subscriber);
+                let _ = transport.send(Frame::encode_raw(
+                    Some(&join_ref),
+                    Some(&join_ref),
+                    &topic,
+                    "phx_error",
+                    r#"{"reason":"channel_crash"}"#,
+                ));
+            }
         });
     match spawned {
         Ok(_) => {
@@ -90,7 +109,13 @@ enum End {
     Crash(Crash),
 }
 
-fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewHandle) {
+fn run(
+    rt: &Runtime,
+    join: JoinRequest,
+    rx: &Receiver<ViewInput>,
+    handle: &ViewHandle,
+    subscriber: SubscriberId,
+) {
     let mut shell = Shell {
         rt,
         topic: join.topic,
@@ -98,7 +123,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         transport: join.transport,
         handle,
         parent: join.parent,
-        subscriber: SubscriberId::next(),
+        subscriber,
         subscribed: false,
         timers: Timers::default(),
         name: join.view.name().to_owned(),
@@ -130,7 +155,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         Ok(joined) => joined,
         Err(crash) => {
             log::error!("view {} ({}) crashed while joining: {crash}", shell.name, shell.id);
-            shell.send(crate::protocol::Frame::reply(
+            shell.send(Frame::reply(
                 Some(&shell.join_ref),
                 Some(&shell.join_ref),
                 &shell.topic,
@@ -140,7 +165,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
             return;
         }
     };
-    shell.send(crate::protocol::Frame::reply(
+    shell.send(Frame::reply(
         Some(&shell.join_ref),
         Some(&shell.join_ref),
         &shell.topic,
@@ -163,7 +188,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
                 crash.callback,
                 crash.error
             );
-            shell.send(crate::protocol::Frame::encode_raw(
+            shell.send(Frame::encode_raw(
                 Some(&shell.join_ref),
                 Some(&shell.join_ref),
                 &shell.topic,
@@ -246,7 +271,7 @@ impl Shell<'_> {
     /// channel layer (duplicate join, server stop) answers the client.
     fn shutdown(&mut self) -> End {
         if self.parent.as_ref().is_some_and(|p| !p.is_alive()) {
-            self.send(crate::protocol::Frame::encode_raw(
+            self.send(Frame::encode_raw(
                 Some(&self.join_ref),
                 Some(&self.join_ref),
                 &self.topic,
