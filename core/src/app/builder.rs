@@ -27,6 +27,7 @@ struct RouteSpec {
     view: String,
     session: Session,
     live_session: Option<String>,
+    root_layout: Option<&'static dyn Template>,
 }
 
 /// A registered type before the app is built.
@@ -44,11 +45,32 @@ pub struct LiveSession {
     name: Option<String>,
     routes: Vec<RouteSpec>,
     views: Vec<Registered<ViewDef>>,
+    session: Session,
+    root_layout: Option<&'static dyn Template>,
 }
 
 impl LiveSession {
     fn new(name: Option<String>) -> LiveSession {
-        LiveSession { name, routes: Vec::new(), views: Vec::new() }
+        LiveSession {
+            name,
+            routes: Vec::new(),
+            views: Vec::new(),
+            session: Session::new(),
+            root_layout: None,
+        }
+    }
+
+    /// A session every route of this live session passes to `mount` (Phoenix's
+    /// `live_session :name, session: %{...}`); a route's own session wins on equal keys.
+    pub fn session(mut self, session: Session) -> LiveSession {
+        self.session = session;
+        self
+    }
+
+    /// A root layout for the pages of this live session instead of the app's.
+    pub fn root_layout(mut self, layout: &'static dyn Template) -> LiveSession {
+        self.root_layout = Some(layout);
+        self
     }
 
     /// Mounts `V` at `path` (`/users/:id`); path and query params reach `mount` and
@@ -70,6 +92,7 @@ impl LiveSession {
             view: name,
             session,
             live_session: self.name.clone(),
+            root_layout: None,
         });
         self
     }
@@ -293,7 +316,20 @@ impl AppBuilder {
         let mut specs = Vec::new();
         let mut views = self.views;
         for session in sessions_iter {
-            specs.extend(session.routes);
+            if let Some(layout) = session.root_layout {
+                let name = session.name.as_deref().unwrap_or_default();
+                layout.prepare().map_err(|e| BuildError::Template {
+                    view: format!("root layout of live_session {name}"),
+                    message: e.to_string(),
+                })?;
+            }
+            for mut spec in session.routes {
+                let mut merged = session.session.clone();
+                merged.extend(spec.session);
+                spec.session = merged;
+                spec.root_layout = session.root_layout;
+                specs.push(spec);
+            }
             views.extend(session.views);
         }
         let views = dedupe(views)?;
@@ -343,7 +379,12 @@ impl AppBuilder {
         for spec in specs {
             let pattern = parse(&spec.path)?;
             let Some(view) = runtime.view(&spec.view) else { continue };
-            let route = LiveRoute { view, session: spec.session, live_session: spec.live_session };
+            let route = LiveRoute {
+                view,
+                session: spec.session,
+                live_session: spec.live_session,
+                root_layout: spec.root_layout,
+            };
             if !live.routes.add(pattern, route) {
                 return Err(BuildError::DuplicateRoute { path: spec.path });
             }
