@@ -18,92 +18,9 @@ use crate::view::{LiveComponent, LiveView, Session, Template};
 use super::cookie::CookieStore;
 use super::error::BuildError;
 use super::layout::DEFAULT_ROOT_LAYOUT;
+use super::live_session::{LiveSession, Registered};
 use super::routes::{Handler, HttpRoutes, LiveRoute, LiveRouter};
 use super::{App, AppConfig, AppInner};
-
-/// A `live` route before the app is built.
-struct RouteSpec {
-    path: String,
-    view: String,
-    session: Session,
-    live_session: Option<String>,
-    root_layout: Option<&'static dyn Template>,
-}
-
-/// A registered type before the app is built.
-struct Registered<T> {
-    name: String,
-    type_id: TypeId,
-    def: T,
-}
-
-/// The routes of one live session, given to the closure of [`AppBuilder::live_session`].
-///
-/// Live navigation (`push_navigate`, `<a data-phx-link="redirect">`) stays inside one live
-/// session; navigating to a route of another one reloads the page, as in Phoenix.
-pub struct LiveSession {
-    name: Option<String>,
-    routes: Vec<RouteSpec>,
-    views: Vec<Registered<ViewDef>>,
-    session: Session,
-    root_layout: Option<&'static dyn Template>,
-}
-
-impl LiveSession {
-    fn new(name: Option<String>) -> LiveSession {
-        LiveSession {
-            name,
-            routes: Vec::new(),
-            views: Vec::new(),
-            session: Session::new(),
-            root_layout: None,
-        }
-    }
-
-    /// A session every route of this live session passes to `mount` (Phoenix's
-    /// `live_session :name, session: %{...}`); a route's own session wins on equal keys.
-    pub fn session(mut self, session: Session) -> LiveSession {
-        self.session = session;
-        self
-    }
-
-    /// A root layout for the pages of this live session instead of the app's.
-    pub fn root_layout(mut self, layout: &'static dyn Template) -> LiveSession {
-        self.root_layout = Some(layout);
-        self
-    }
-
-    /// Mounts `V` at `path` (`/users/:id`); path and query params reach `mount` and
-    /// `handle_params`.
-    pub fn live<V: LiveView>(self, path: &str) -> LiveSession {
-        self.live_with_session::<V>(path, Session::new())
-    }
-
-    /// Like [`LiveSession::live`], passing `session` to `mount` (over the cookie session).
-    pub fn live_with_session<V: LiveView>(mut self, path: &str, session: Session) -> LiveSession {
-        let name = std::any::type_name::<V>().to_owned();
-        self.views.push(Registered {
-            name: name.clone(),
-            type_id: TypeId::of::<V>(),
-            def: ViewDef::new::<V>(&name),
-        });
-        self.routes.push(RouteSpec {
-            path: path.to_owned(),
-            view: name,
-            session,
-            live_session: self.name.clone(),
-            root_layout: None,
-        });
-        self
-    }
-}
-
-impl fmt::Debug for LiveSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let paths: Vec<&str> = self.routes.iter().map(|r| r.path.as_str()).collect();
-        f.debug_struct("LiveSession").field("name", &self.name).field("routes", &paths).finish()
-    }
-}
 
 /// Builds an [`App`]; see [`App::builder`].
 pub struct AppBuilder {

@@ -8,6 +8,7 @@ mod builder;
 pub(crate) mod cookie;
 mod error;
 mod layout;
+mod live_session;
 mod routes;
 
 use std::fmt;
@@ -23,8 +24,9 @@ use crate::static_render;
 use crate::transport::{ClientConnection, ConnectError, Endpoint, Transport};
 use crate::view::{Session, Template};
 
-pub use builder::{AppBuilder, LiveSession};
+pub use builder::AppBuilder;
 pub use error::BuildError;
+pub use live_session::LiveSession;
 
 pub(crate) use cookie::CookieStore;
 pub(crate) use routes::{LiveRoute, LiveRouter};
