@@ -22,7 +22,7 @@ pub(super) struct Registered<T> {
     pub(super) def: T,
 }
 
-/// The routes of one live session, given to the closure of [`AppBuilder::live_session`].
+/// The routes of one live session, given to the closure of [`AppBuilder::live_session`](crate::AppBuilder::live_session).
 ///
 /// Live navigation (`push_navigate`, `<a data-phx-link="redirect">`) stays inside one live
 /// session; navigating to a route of another one reloads the page, as in Phoenix.
