@@ -271,12 +271,13 @@ fn settings_reach_the_config() {
         .hibernate_after(std::time::Duration::from_secs(3))
         .max_views(12)
         .check_origin(vec!["example.com".into()])
+        .session_cookie("_lv_e2e_key")
         .build()
         .unwrap();
     assert_eq!(app.config().runtime.hibernate_after, std::time::Duration::from_secs(3));
     assert_eq!(app.config().runtime.max_views, 12);
     assert_eq!(app.config().check_origin, ["example.com"]);
-    assert_eq!(app.config().session_cookie, "_liveview_key");
+    assert_eq!(app.config().session_cookie, "_lv_e2e_key");
     assert_eq!(app.live_views(), 0);
 }
 

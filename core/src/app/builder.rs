@@ -199,6 +199,13 @@ impl AppBuilder {
         self
     }
 
+    /// The name of the signed session cookie (default `_liveview_key`; Phoenix apps use
+    /// `_<app>_key`).
+    pub fn session_cookie(mut self, name: &str) -> AppBuilder {
+        self.config.session_cookie = name.to_owned();
+        self
+    }
+
     /// Builds the app, checking every route and template.
     ///
     /// # Errors
