@@ -217,7 +217,10 @@ impl Shell<'_> {
                 },
                 Err(RecvTimeoutError::Timeout) => {
                     if self.timers.next_due().is_some_and(|due| due <= Instant::now()) {
-                        self.fire_timers(mv)
+                        if let Some(end) = self.fire_timers(mv) {
+                            return end;
+                        }
+                        Ok(())
                     } else {
                         mv.hibernate();
                         self.timers.shrink();
@@ -254,25 +257,27 @@ impl Shell<'_> {
         End::Reason(TerminateReason::Shutdown)
     }
 
-    fn fire_timers(&mut self, mv: &mut MountedView) -> Result<(), Crash> {
+    /// Fires every due timer, flushing after each so their diffs go out in order; `Some`
+    /// when the view ends.
+    fn fire_timers(&mut self, mv: &mut MountedView) -> Option<End> {
         let now = Instant::now();
         while let Some(timer) = self.timers.pop_due(now) {
-            match timer {
-                TimerKind::Once(message) => mv.handle_info(message)?,
+            let step = match timer {
+                TimerKind::Once(message) => mv.handle_info(message),
                 TimerKind::Update { component, id, assigns } => {
-                    mv.send_update(&component, &id, assigns)?
+                    mv.send_update(&component, &id, assigns)
                 }
-                TimerKind::Interval { .. } => {}
+                // `pop_due` turns intervals into `Once` ticks.
+                TimerKind::Interval { .. } => Ok(()),
+            };
+            if let Err(crash) = step {
+                return Some(End::Crash(crash));
             }
-            // Flush between timers so each one's diff goes out in order.
-            if let Some(End::Crash(crash)) = self.after_step(mv) {
-                return Err(crash);
-            }
-            if mv.stopped().is_some() {
-                break;
+            if let Some(end) = self.after_step(mv) {
+                return Some(end);
             }
         }
-        Ok(())
+        None
     }
 
     /// Writes the view's frames and carries out its commands; `Some` when the view ends.
