@@ -6,14 +6,18 @@
 //! (`["user", "name"]`). `_unused_` keys are kept as they are: views use them to tell which
 //! fields the user has not touched yet.
 //!
-//! Rules (Plug's):
-//! - pairs are separated by `&`; a pair without `=` has the value `""`; empty keys are skipped;
-//! - `+` is a space and `%XX` a byte (a malformed escape is kept literally, invalid UTF-8 is
-//!   replaced, never an error);
-//! - `a[b][c]=v` nests maps, `a[]=v` appends to a list, `a[][b]=v` appends a map;
-//! - when a key is given twice the last value wins (also when the shape changes).
+//! Rules (Plug 1.15+'s):
+//! - pairs are separated by `&` (empty pairs are skipped); a pair without `=` has the value
+//!   `""`; the empty key is a key like any other;
+//! - `+` is a space and `%XX` a byte (a malformed escape is kept literally and invalid UTF-8
+//!   is replaced, where Plug raises: bad input is never an error here);
+//! - `a[b][c]=v` nests maps and `a[]=v` appends to a list; every `a[][…]` pair goes into the
+//!   *same* map inside the list (`a[][x]=1&a[][y]=2` → `[{"x": "1", "y": "2"}]`), as in Plug:
+//!   forms that repeat rows use indexes (`a[0][x]`);
+//! - the last value of a key wins, also when the shape changes (`x[]=1&x[y]=1` → a map).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -33,20 +37,17 @@ pub fn decode(query: &str) -> Params {
     params
 }
 
-/// Like [`decode`], adding to existing params (later keys win).
+/// Like [`decode`], adding to existing params (decoded keys win).
 pub fn decode_into(query: &str, params: &mut Params) {
+    let mut tree = Tree::default();
     for pair in query.split('&') {
         if pair.is_empty() {
             continue;
         }
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode_component(key);
-        if key.is_empty() {
-            continue;
-        }
-        let value = Value::String(decode_component(value).into_owned());
-        insert(params, &key, value);
+        tree.insert(&decode_component(key), decode_component(value).into_owned());
     }
+    params.extend(tree.finish());
 }
 
 /// Decodes the value of a form event the way Phoenix's channel does: the URL-encoded `value`,
@@ -66,19 +67,26 @@ pub fn decode_form_event(value: &str, meta: Option<&Map<String, Value>>) -> Para
 }
 
 /// The key path of a `_target` input name: `"user[name]"` → `["user", "name"]`,
-/// `"tags[]"` → `["tags"]`, `"q"` → `["q"]`.
+/// `"tags[]"` → `["tags"]`, `"rows[][name]"` → `["rows", "name"]`, `"q"` → `["q"]`.
+///
+/// Phoenix decodes the name as a query and follows the first key down, stepping through a
+/// list that holds one map.
 pub fn target_path(target: &str) -> Vec<String> {
-    let key = decode_component(target);
-    if key.is_empty() {
-        return Vec::new();
-    }
     let mut path = Vec::new();
-    for segment in split_key(&key) {
-        // A list segment ends the path, as Phoenix's `gather_keys` stops at a list.
-        if segment.is_empty() {
-            break;
-        }
-        path.push(segment.to_owned());
+    let decoded = Value::Object(decode(target));
+    let mut node = &decoded;
+    loop {
+        node = match node {
+            Value::Object(map) => match map.iter().next() {
+                Some((key, value)) => {
+                    path.push(key.clone());
+                    value
+                }
+                None => break,
+            },
+            Value::Array(list) if list.len() == 1 && list[0].is_object() => &list[0],
+            _ => break,
+        };
     }
     path
 }
@@ -119,54 +127,102 @@ fn hex_pair(pair: &[u8]) -> Option<u8> {
     u8::try_from(hi * 16 + lo).ok()
 }
 
-/// Splits `users[address][street]` into `users`, `address`, `street` (`[]` gives an empty
-/// segment). A key that does not end in `]` or has no `[` is one segment, as in Plug.
-fn split_key(key: &str) -> impl Iterator<Item = &str> {
-    let nested = match key.find('[') {
-        Some(open) if open > 0 && key.ends_with(']') => {
-            Some((&key[..open], &key[open + 1..key.len() - 1]))
-        }
-        _ => None,
-    };
-    let (root, rest) = match nested {
-        Some((root, rest)) => (root, Some(rest)),
-        None => (key, None),
-    };
-    std::iter::once(root).chain(rest.into_iter().flat_map(|rest| rest.split("][")))
+/// Plug's decoder state: one node per key prefix (`users`, `users[address]`, ...), each
+/// with its entries in arrival order. A nested pair adds its entry to the deepest node; the
+/// node's parents get a pointer to it only when the node is new, which is what merges every
+/// `a[][…]` pair into one map and lets a later scalar replace an earlier nesting.
+#[derive(Default)]
+struct Tree {
+    /// Node 0 is the root; the others are found by their prefix.
+    nodes: Vec<Vec<(Option<String>, Entry)>>,
+    prefixes: HashMap<String, usize>,
 }
 
-fn insert(params: &mut Params, key: &str, value: Value) {
-    let mut segments = split_key(key);
-    // split_key always yields the root segment.
-    let root = segments.next().unwrap_or(key);
-    let rest: Vec<&str> = segments.collect();
-    let slot = params.entry(root.to_owned()).or_insert(Value::Null);
-    assign(slot, &rest, value);
+enum Entry {
+    Value(String),
+    Node(usize),
 }
 
-/// Stores `value` at `path` below `slot`, replacing whatever shape was there before.
-fn assign(slot: &mut Value, path: &[&str], value: Value) {
-    let Some((first, rest)) = path.split_first() else {
-        *slot = value;
-        return;
-    };
-    if first.is_empty() {
-        if !slot.is_array() {
-            *slot = Value::Array(Vec::new());
+impl Tree {
+    fn insert(&mut self, key: &str, value: String) {
+        if self.nodes.is_empty() {
+            self.nodes.push(Vec::new());
         }
-        if let Value::Array(list) = slot {
-            let mut element = Value::Null;
-            assign(&mut element, rest, value);
-            list.push(element);
+        // (prefix of the node, key inside it) from the root down; `None` is a list item.
+        let mut levels: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+        match key.find('[') {
+            Some(open) if open > 0 && key.ends_with(']') => {
+                levels.push((None, Some(&key[..open])));
+                let mut prefix_end = open;
+                let inner = &key[open + 1..key.len() - 1];
+                let mut start = open + 1;
+                for segment in inner.split("][") {
+                    levels
+                        .push((Some(&key[..prefix_end]), (!segment.is_empty()).then_some(segment)));
+                    prefix_end = start + segment.len() + 1;
+                    start = prefix_end + 1;
+                }
+            }
+            _ => levels.push((None, Some(key))),
         }
-        return;
+        let mut entry = Entry::Value(value);
+        for (prefix, name) in levels.into_iter().rev() {
+            let name = name.map(str::to_owned);
+            let node = match prefix {
+                None => 0,
+                Some(prefix) => match self.prefixes.get(prefix) {
+                    Some(&node) => {
+                        self.nodes[node].push((name, entry));
+                        return;
+                    }
+                    None => {
+                        let node = self.nodes.len();
+                        self.nodes.push(Vec::new());
+                        self.prefixes.insert(prefix.to_owned(), node);
+                        node
+                    }
+                },
+            };
+            self.nodes[node].push((name, entry));
+            entry = Entry::Node(node);
+        }
     }
-    if !slot.is_object() {
-        *slot = Value::Object(Map::new());
+
+    fn finish(mut self) -> Params {
+        if self.nodes.is_empty() {
+            return Params::new();
+        }
+        match self.build(0) {
+            Value::Object(map) => map,
+            _ => Params::new(),
+        }
     }
-    if let Value::Object(map) = slot {
-        let child = map.entry((*first).to_owned()).or_insert(Value::Null);
-        assign(child, rest, value);
+
+    /// A node is a list when its newest entry is a list item, else a map (last key wins);
+    /// entries of the other kind are dropped, as in Plug.
+    fn build(&mut self, node: usize) -> Value {
+        let entries = std::mem::take(&mut self.nodes[node]);
+        let is_list = node != 0 && matches!(entries.last(), Some((None, _)));
+        if is_list {
+            let items = entries.into_iter().filter(|(name, _)| name.is_none());
+            Value::Array(items.map(|(_, entry)| self.resolve(entry)).collect())
+        } else {
+            let mut map = Map::new();
+            for (name, entry) in entries {
+                if let Some(name) = name {
+                    let value = self.resolve(entry);
+                    map.insert(name, value);
+                }
+            }
+            Value::Object(map)
+        }
+    }
+
+    fn resolve(&mut self, entry: Entry) -> Value {
+        match entry {
+            Entry::Value(value) => Value::String(value),
+            Entry::Node(node) => self.build(node),
+        }
     }
 }
 
@@ -201,11 +257,38 @@ mod tests {
 
     #[test]
     fn odd_keys() {
-        assert_eq!(Value::Object(decode("&&=x&flag")), json!({"flag": ""}));
+        assert_eq!(Value::Object(decode("&&=x&flag")), json!({"": "x", "flag": ""}));
         assert_eq!(decode("a[b=1")["a[b"], json!("1"));
         assert_eq!(decode("[a]=1")["[a]"], json!("1"));
-        assert_eq!(decode("a[][b]=1&a[][b]=2")["a"], json!([{"b": "1"}, {"b": "2"}]));
+        assert_eq!(decode("a[][b]=1&a[][c]=2")["a"], json!([{"b": "1", "c": "2"}]));
+        assert_eq!(decode("a[][b]=1&a[][b]=2")["a"], json!([{"b": "2"}]));
+        assert_eq!(decode("a[x]]=1")["a"], json!({"x]": "1"}));
+        assert_eq!(decode("a[x][[y]=1")["a"], json!({"x": {"[y": "1"}}));
         assert_eq!(decode("a[x][]=1&a[x][]=2")["a"], json!({"x": ["1", "2"]}));
+    }
+
+    #[test]
+    fn plug_cases() {
+        let params = decode("users[name]=hello&users[age]=17&users[address][street]=foo");
+        assert_eq!(
+            params["users"],
+            json!({"name": "hello", "age": "17", "address": {"street": "foo"}})
+        );
+        assert_eq!(
+            decode("my+weird+field=q1%212%22%27w%245%267%2Fz8%29%3F")["my weird field"],
+            json!("q1!2\"'w$5&7/z8)?")
+        );
+        assert_eq!(Value::Object(decode("=")), json!({"": ""}));
+        assert_eq!(Value::Object(decode("=value")), json!({"": "value"}));
+        assert_eq!(decode("foo[]")["foo"], json!([""]));
+        assert_eq!(decode("x[y][z][]=1&x[y][z][]=2")["x"]["y"]["z"], json!(["1", "2"]));
+        assert_eq!(decode("x[y][][z][]=1")["x"]["y"], json!([{"z": ["1"]}]));
+        assert_eq!(Value::Object(decode("x[][][]=1")), json!({"x": [[["1"]]]}));
+        assert_eq!(Value::Object(decode("&x=1&&y=2&")), json!({"x": "1", "y": "2"}));
+        assert_eq!(decode("x[]=1&x[y]=1")["x"], json!({"y": "1"}));
+        assert_eq!(decode("x[y][][w]=2&x[y]=1")["x"]["y"], json!("1"));
+        assert_eq!(decode("x=1&x[y]=1")["x"], json!({"y": "1"}));
+        assert_eq!(decode("x[y][0][w]=2&x[y]=1")["x"]["y"], json!("1"));
     }
 
     #[test]
@@ -213,7 +296,10 @@ mod tests {
         assert_eq!(target_path("user[name]"), ["user", "name"]);
         assert_eq!(target_path("tags[]"), ["tags"]);
         assert_eq!(target_path("q"), ["q"]);
+        assert_eq!(target_path("rows[][name]"), ["rows", "name"]);
+        assert_eq!(target_path("a[][]"), ["a"]);
         assert!(target_path("").is_empty());
+        assert_eq!(target_path("undefined"), ["undefined"]);
     }
 
     #[test]

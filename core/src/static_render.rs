@@ -69,15 +69,17 @@ pub(crate) fn render_page(
             | Navigation::Navigate { to, .. }
             | Navigation::Redirect { to, .. } => to,
         };
-        let mut response = HttpResponse::redirect(&to);
-        response = with_cookies(response, request, &app.cookies, &cookie_session);
-        if !render.flash.is_empty() {
-            response = response.with_header(
-                "set-cookie",
-                flash::set_cookie(&app.sessions.sign_flash(&render.flash)),
-            );
-        }
-        return response;
+        let response = HttpResponse::redirect(&to)
+            .with_header("set-cookie", app.cookies.set_cookie(&cookie_session, request));
+        // The flash travels to the next page in the cookie (replacing the one just read).
+        return if !render.flash.is_empty() {
+            let token = app.sessions.sign_flash(&render.flash);
+            response.with_header("set-cookie", flash::set_cookie(&token))
+        } else if flash::has_cookie(request) {
+            response.with_header("set-cookie", flash::delete_cookie())
+        } else {
+            response
+        };
     }
 
     let session_token = app.sessions.sign_session(&SessionPayload {
@@ -123,7 +125,8 @@ pub(crate) fn render_page(
     assigns.put("csrf_token", Value::String(csrf::mask(&secret)));
     assigns.put("page_title", render.title.map_or(Value::Null, Value::String));
     assigns.put("flash", Value::Object(render.flash));
-    let page = match app.root_layout.render_layout(&assigns, Rendered::from_static(&body)) {
+    let root_layout = route.root_layout.unwrap_or(app.root_layout);
+    let page = match root_layout.render_layout(&assigns, Rendered::from_static(&body)) {
         Ok(layout) => to_html(&layout),
         Err(e) => {
             log::error!("root layout failed to render: {e}");

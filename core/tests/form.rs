@@ -77,3 +77,12 @@ proptest! {
         prop_assert_eq!(target_path(&format!("{a}[{b}]")), vec![a.clone(), b.clone()]);
     }
 }
+
+#[test]
+fn list_rows_merge_like_plug() {
+    let params = decode("rows[][name]=a&rows[][qty]=1");
+    assert_eq!(params["rows"], json!([{"name": "a", "qty": "1"}]));
+    let params = decode("rows[0][name]=a&rows[1][name]=b");
+    assert_eq!(params["rows"], json!({"0": {"name": "a"}, "1": {"name": "b"}}));
+    assert_eq!(target_path("rows[][name]"), ["rows", "name"]);
+}

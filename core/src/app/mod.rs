@@ -8,6 +8,7 @@ mod builder;
 pub(crate) mod cookie;
 mod error;
 mod layout;
+mod live_session;
 mod routes;
 
 use std::fmt;
@@ -23,8 +24,9 @@ use crate::static_render;
 use crate::transport::{ClientConnection, ConnectError, Endpoint, Transport};
 use crate::view::{Session, Template};
 
-pub use builder::{AppBuilder, LiveSession};
+pub use builder::AppBuilder;
 pub use error::BuildError;
+pub use live_session::LiveSession;
 
 pub(crate) use cookie::CookieStore;
 pub(crate) use routes::{LiveRoute, LiveRouter};
@@ -67,12 +69,41 @@ pub(crate) struct AppInner {
 
 /// A built app; cheap to clone (an `Arc` inside) and shared by every transport thread.
 ///
-/// ```ignore
+/// ```
+/// use liveview_core::{
+///     App, Assigns, Endpoint, HttpRequest, LiveView, MountParams, RenderError, Rendered,
+///     Session, Socket, Template, ViewResult,
+/// };
+///
+/// struct HelloTemplate;
+/// impl Template for HelloTemplate {
+///     fn prepare(&self) -> Result<(), RenderError> {
+///         Ok(())
+///     }
+///     fn render(&self, _: &Assigns) -> Result<Rendered, RenderError> {
+///         Ok(Rendered::from_static("<p>hello</p>"))
+///     }
+/// }
+/// static TEMPLATE: HelloTemplate = HelloTemplate;
+///
+/// struct HelloLive;
+/// impl LiveView for HelloLive {
+///     fn mount(_: &MountParams, _: &Session, _: &mut Socket) -> ViewResult<Self> {
+///         Ok(HelloLive)
+///     }
+///     fn template() -> Option<&'static dyn Template> {
+///         Some(&TEMPLATE)
+///     }
+/// }
+///
 /// let app = App::builder()
-///     .secret_key_base_from_env("LIVEVIEW_SECRET")
+///     .secret_key_base("a secret key base of at least 32 bytes")
 ///     .signing_salt("k3Jd9xQa")
-///     .live::<CounterLive>("/")
+///     .live::<HelloLive>("/")
 ///     .build()?;
+/// let page = app.handle_http(&HttpRequest { method: "GET".into(), path: "/".into(), ..Default::default() });
+/// assert!(String::from_utf8(page.unwrap().body).unwrap().contains("<p>hello</p>"));
+/// # Ok::<(), liveview_core::BuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct App {

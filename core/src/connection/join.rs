@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{Channel, Connection};
+use super::{Channel, Connection, Delivery, deliver};
 use crate::app::cookie as csrf;
 use crate::protocol::Frame;
 use crate::runtime::{JoinRequest, ViewInput};
@@ -32,7 +32,13 @@ impl Connection {
         };
         if let Some(old) = self.channels.remove(&frame.topic) {
             if old.handle.is_alive() {
-                let _ = old.handle.send(ViewInput::Shutdown);
+                if let Delivery::Stuck = deliver(&old.handle, ViewInput::Shutdown) {
+                    log::warn!(
+                        "connection {}: {} did not take Shutdown",
+                        self.transport_id,
+                        frame.topic
+                    );
+                }
                 self.send(Frame::encode_raw(
                     Some(&old.join_ref),
                     Some(&old.join_ref),
@@ -104,7 +110,11 @@ impl Connection {
                 log::warn!("navigation to {to:?} failed: the URL does not point to a LiveView; reloading the page");
                 UNAUTHORIZED
             })?;
-            if !main || route.live_session != verified.live_session {
+            if !main {
+                log::warn!("navigation to {to:?} from a nested or sticky view refused");
+                return Err(UNAUTHORIZED);
+            }
+            if route.live_session != verified.live_session {
                 log::warn!("navigation to {to:?} crosses live sessions; reloading the page");
                 return Err(UNAUTHORIZED);
             }

@@ -198,8 +198,15 @@ impl ClientConnection for Connection {
     }
 
     fn closed(&mut self) {
-        for (_, channel) in self.channels.drain() {
-            let _ = channel.handle.send(ViewInput::TransportClosed);
+        for (topic, channel) in self.channels.drain() {
+            // Waits for room in a busy mailbox: a view that missed this would outlive its
+            // connection (its writes to a closed transport fail silently).
+            if let Delivery::Stuck = deliver(&channel.handle, ViewInput::TransportClosed) {
+                log::warn!(
+                    "connection {}: {topic} did not take TransportClosed within {MAILBOX_WAIT:?}",
+                    self.transport_id
+                );
+            }
         }
     }
 }
