@@ -202,6 +202,10 @@ fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// A child asks its parent for its assigns (`assign_new` in the child's connected mount);
+/// answered by the runtime, not by `handle_call`.
+pub(crate) struct AssignsRequest;
+
 /// A child's `push_patch`, forwarded to its parent as a message.
 struct ChildPatch {
     to: String,
@@ -464,6 +468,9 @@ impl MountedView {
     /// # Errors
     /// [`Crash`] when a callback fails.
     pub fn handle_call(&mut self, request: Message) -> Result<Message, Crash> {
+        if request.is::<AssignsRequest>() {
+            return Ok(Message::new(self.socket.assigns().map().clone()));
+        }
         let (view, socket) = (&mut self.view, &mut self.socket);
         let reply = guard("handle_call", || view.handle_call(request, socket))?;
         self.handle_changed(None, 0, None)?;

@@ -9,16 +9,20 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use serde_json::{Map, Value};
 
 use super::handle::{ViewHandle, ViewInput};
 use super::timers::{TimerKind, Timers};
 use super::{JoinRequest, Runtime, SpawnError};
-use crate::mounted::{Crash, MountArgs, MountConnection, MountedView};
+use crate::mounted::{AssignsRequest, Crash, MountArgs, MountConnection, MountedView};
 use crate::protocol::Frame;
 use crate::pubsub::{Subscriber, SubscriberId};
 use crate::socket::Command;
 use crate::transport::Transport;
-use crate::view::TerminateReason;
+use crate::view::{Message, TerminateReason};
+
+/// How long a child's mount waits for its parent's assigns.
+const PARENT_ASSIGNS_WAIT: Duration = Duration::from_secs(2);
 
 /// Admission control, then the thread.
 pub(crate) fn spawn(rt: &Runtime, join: JoinRequest) -> Result<ViewHandle, SpawnError> {
@@ -145,7 +149,7 @@ fn run(
             transport_id: join.transport_id,
             static_changed: join.static_changed,
         }),
-        parent_assigns: None,
+        parent_assigns: shell.parent.as_ref().and_then(|parent| shell.parent_assigns(parent)),
         parent_id: shell.parent.as_ref().map(|p| p.id().to_owned()),
         root_id,
     };
@@ -303,6 +307,22 @@ impl Shell<'_> {
             }
         }
         None
+    }
+
+    /// The parent's assigns, for `assign_new` in a child's mount; `None` (logged) when the
+    /// parent does not answer in time.
+    fn parent_assigns(&self, parent: &ViewHandle) -> Option<Map<String, Value>> {
+        match parent.call(Message::new(AssignsRequest), PARENT_ASSIGNS_WAIT) {
+            Ok(reply) => reply.downcast().ok(),
+            Err(e) => {
+                log::warn!(
+                    "view {} ({}): parent assigns unavailable for assign_new: {e}",
+                    self.name,
+                    self.id
+                );
+                None
+            }
+        }
     }
 
     /// Writes the view's frames and carries out its commands; `Some` when the view ends.
