@@ -69,6 +69,7 @@ pub struct MountArgs {
 
 /// A callback failed: returned `Err`, panicked, or its template did not render.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Crash {
     /// `mount`, `handle_event`, `render`, `update`, ...
     pub callback: &'static str,
