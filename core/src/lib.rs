@@ -33,6 +33,8 @@ mod runtime;
 pub mod session;
 mod socket;
 mod static_render;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 mod transport;
 mod view;
