@@ -2,3 +2,10 @@
 
 #[doc(inline)]
 pub use liveview_core::*;
+#[doc(no_inline)]
+pub use liveview_transports::tiny_http;
+#[doc(inline)]
+pub use liveview_transports::{
+    CheckOrigin, Server, ServerConfig, ServerError, ServerHandle, TinyHttpAdapter, serve,
+};
+mod placeholder {}

@@ -228,6 +228,26 @@ pub(crate) fn has_token(request: &HttpRequest, header: &str, token: &str) -> boo
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
+/// Closes after an error answer without losing it: closing a socket with unread input makes
+/// the kernel send RST, which can destroy the answer before the client reads it. So stop
+/// writing, then discard input for a bounded time and amount.
+pub(crate) fn linger_close(stream: &mut TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 1024 * 1024 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
 /// `WouldBlock` is what Linux reports when `SO_RCVTIMEO`/`SO_SNDTIMEO` expire.
 pub(crate) fn is_timeout(error: &io::Error) -> bool {
     matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)

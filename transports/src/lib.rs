@@ -43,3 +43,8 @@ pub use error::ServerError;
 pub use origin::CheckOrigin;
 pub use server::{Server, ServerHandle, serve};
 pub use tiny_http_adapter::TinyHttpAdapter;
+
+/// The tiny_http version [`TinyHttpAdapter`] is built against, for programs that need the
+/// same one.
+#[doc(no_inline)]
+pub use tiny_http;

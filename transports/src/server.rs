@@ -13,7 +13,7 @@ use liveview_core::{Endpoint, HttpResponse};
 use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::front::Front;
-use crate::http::{HttpConn, has_token, write_response};
+use crate::http::{HttpConn, has_token, linger_close, write_response};
 use crate::websocket;
 
 /// A bound, not yet serving, HTTP + WebSocket + long-poll server.
@@ -185,6 +185,7 @@ fn serve_connection(front: &Front, stream: TcpStream, guard: ConnectionGuard) {
                     let body = e.to_string().into_bytes();
                     let response = HttpResponse::new(status, "text/plain; charset=utf-8", body);
                     let _ = write_response(&mut conn.stream, &response, false, false);
+                    linger_close(&mut conn.stream);
                 }
                 return;
             }

@@ -9,7 +9,7 @@
 //!   `writev`, no copy, no queue. A client that does not read makes the write block; past
 //!   `write_timeout` it is disconnected, so nothing is buffered for it without bound.
 //! - Closing from the server uses code 1001 (going away): with 1000 the JS client would not
-//!   reconnect.
+//!   reconnect. The Close frame is written, then the socket is shut down at once.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -24,7 +24,9 @@ use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket, handshake::derive_accept_key};
 
 use crate::front::Front;
-use crate::http::{HttpConn, has_token, is_timeout, write_all_vectored, write_response};
+use crate::http::{
+    HttpConn, has_token, is_timeout, linger_close, write_all_vectored, write_response,
+};
 use crate::server::ConnectionGuard;
 
 /// Close codes we send.
@@ -47,6 +49,7 @@ pub(crate) fn upgrade(
 ) {
     let refuse = |conn: &mut HttpConn, response: HttpResponse| {
         let _ = write_response(&mut conn.stream, &response, false, false);
+        linger_close(&mut conn.stream);
     };
     let key = match check_handshake(&request) {
         Ok(key) => key,
@@ -232,17 +235,16 @@ impl WsShared {
         result
     }
 
-    /// Sends a Close frame and stops writing; the reader ends when the client answers (or at
-    /// its next timeout tick).
+    /// Sends a Close frame and ends the connection. Not waiting for the client's Close
+    /// reply keeps the reader from lingering on a client that never answers; the client has
+    /// read our Close before it replies, so the reset its late reply may get loses nothing.
     fn close(&self, code: u16, reason: &str) {
         let mut writer = self.writer.lock();
         if matches!(writer.state, State::Open) {
             let reason = &reason.as_bytes()[..reason.len().min(123)];
             let _ = write_frame(&mut writer.stream, OP_CLOSE, &[&code.to_be_bytes(), reason]);
-            let _ = writer.stream.shutdown(Shutdown::Write);
         }
-        writer.state = State::Closed;
-        self.closed.store(true, Ordering::Release);
+        self.fail(&mut writer);
     }
 
     /// Ends the connection at once (also wakes a reader blocked in `read`).
