@@ -53,9 +53,36 @@ impl PhxClient {
         query: &str,
         origin: Option<&str>,
     ) -> Result<PhxClient, tungstenite::Error> {
+        let origin_header = origin.map(|o| ("origin", o));
+        PhxClient::websocket_with(addr, query, origin_header.as_slice())
+    }
+
+    /// Connects with extra request headers (cookie, origin), as a browser would send them.
+    pub fn connect_with(
+        kind: Kind,
+        addr: SocketAddr,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> PhxClient {
+        match kind {
+            Kind::WebSocket => {
+                PhxClient::websocket_with(addr, query, headers).expect("websocket connect")
+            }
+            Kind::LongPoll => {
+                PhxClient::longpoll_with(addr, query, headers).expect("long-poll connect")
+            }
+        }
+    }
+
+    fn websocket_with(
+        addr: SocketAddr,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<PhxClient, tungstenite::Error> {
         let mut request = format!("ws://{addr}/live/websocket?{query}").into_client_request()?;
-        if let Some(origin) = origin {
-            request.headers_mut().insert("origin", origin.parse().expect("origin header"));
+        for (name, value) in headers {
+            let name: tungstenite::http::HeaderName = name.parse().expect("header name");
+            request.headers_mut().insert(name, value.parse().expect("header value"));
         }
         let stream = TcpStream::connect(addr)?;
         stream.set_read_timeout(Some(TIMEOUT))?;
@@ -68,12 +95,21 @@ impl PhxClient {
 
     /// A long-poll client; the JSON `status` when the server refuses the connection.
     pub fn longpoll(addr: SocketAddr, query: &str) -> Result<PhxClient, u16> {
+        PhxClient::longpoll_with(addr, query, &[])
+    }
+
+    fn longpoll_with(
+        addr: SocketAddr,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<PhxClient, u16> {
         let base = format!("/live/longpoll?{query}");
+        let headers: Vec<(String, String)> =
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut http = HttpClient::connect(addr);
-        let first = http
-            .request("GET", &base, &[("accept", "application/json")], b"")
-            .expect("long-poll GET")
-            .json();
+        let mut first_headers = vec![("accept", "application/json")];
+        first_headers.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let first = http.request("GET", &base, &first_headers, b"").expect("long-poll GET").json();
         if first["status"] != 410 {
             return Err(first["status"].as_u64().unwrap_or(0) as u16);
         }
@@ -133,6 +169,15 @@ impl PhxClient {
         let reply = self.reply(&join_ref);
         assert_eq!(reply["status"], "ok", "join reply: {reply}");
         join_ref
+    }
+
+    /// Joins `topic` with a join payload; returns the join ref and the reply payload.
+    pub fn join_with(&mut self, topic: &str, payload: Value) -> (String, Value) {
+        self.next_ref += 1;
+        let join_ref = self.next_ref.to_string();
+        self.send_text(&json!([join_ref, join_ref, topic, "phx_join", payload]).to_string());
+        let reply = self.reply(&join_ref);
+        (join_ref, reply)
     }
 
     /// The payload of the `phx_reply` to `msg_ref`.

@@ -54,7 +54,9 @@ impl HttpClient {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> io::Result<Response> {
-        let mut head = format!("{method} {target} HTTP/1.1\r\nhost: localhost\r\n");
+        let host =
+            self.stream.peer_addr().map_or_else(|_| "localhost".to_string(), |a| a.to_string());
+        let mut head = format!("{method} {target} HTTP/1.1\r\nhost: {host}\r\n");
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod app;
 pub mod client;
 pub mod endpoint;
 pub mod http;
