@@ -125,11 +125,9 @@ impl HttpConn {
             body: Vec::new(),
             peer: self.peer,
         };
-        let keep_alive = if http11 {
-            !has_token(&request, "connection", "close")
-        } else {
-            has_token(&request, "connection", "keep-alive")
-        };
+        // HTTP/1.0 keep-alive would need `connection: keep-alive` echoed back; such clients
+        // are rare enough that closing after each response is the simpler correct answer.
+        let keep_alive = http11 && !has_token(&request, "connection", "close");
         let body_len = body_length(&request)?;
         if body_len > config.max_body_size {
             return Err(RequestError::BodyTooLarge);

@@ -271,6 +271,15 @@ fn janitor(registry: Weak<Registry>, tick: Duration) {
     }
 }
 
+impl Drop for Registry {
+    /// The server is gone: tell the core every session ended, so their views stop.
+    fn drop(&mut self) {
+        for (_, session) in self.sessions.get_mut().drain() {
+            session.end();
+        }
+    }
+}
+
 impl Registry {
     fn get(&self, token: &str) -> Option<Arc<Session>> {
         self.sessions.lock().get(token).cloned()

@@ -13,6 +13,7 @@
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -340,12 +341,25 @@ struct Reader {
 
 impl Reader {
     fn run(self, mut connection: Box<dyn ClientConnection>) {
+        let shared = self.shared.clone();
+        // A panic in the core while handling a frame costs this connection, not the process
+        // (and the client still learns that it is gone, so it reconnects).
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.read_frames(connection.as_mut())));
+        shared.shutdown();
+        if outcome.is_err() {
+            log::error!("panic while handling a websocket frame; connection closed");
+        }
+        if catch_unwind(AssertUnwindSafe(|| connection.closed())).is_err() {
+            log::error!("panic in ClientConnection::closed");
+        }
+    }
+
+    fn read_frames(self, connection: &mut dyn ClientConnection) {
         // The reader wakes every tick to notice an idle client or a finished server close.
         let tick =
             (self.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(15));
         if self.stream.set_read_timeout(Some(tick)).is_err() {
-            self.shared.shutdown();
-            return connection.closed();
+            return;
         }
         let half = ReadHalf { stream: self.stream, shared: self.shared.clone() };
         let mut ws =
@@ -386,8 +400,6 @@ impl Reader {
                 Err(_) => break,
             }
         }
-        self.shared.shutdown();
-        connection.closed();
     }
 }
 
