@@ -8,7 +8,7 @@ use liveview::{
 };
 use serde_json::Value;
 
-use super::http::HttpClient;
+use crate::support::http::HttpClient;
 
 /// `<p>count: {{count}}</p><button phx-click="inc">+</button>`, by hand (no template engine).
 struct CounterTemplate;
