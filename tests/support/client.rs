@@ -154,6 +154,15 @@ impl PhxClient {
         }
     }
 
+    /// Long-poll only: POSTs `text` and expects a refusal (any status but 200).
+    pub fn expect_refused_post(&mut self, text: &str) {
+        let Wire::Lp(lp) = &mut self.wire else { panic!("long-poll only") };
+        let target = format!("{}&token={}", lp.base, lp.token);
+        let headers = [("content-type", "application/x-ndjson")];
+        let response = lp.post.request("POST", &target, &headers, text.as_bytes()).expect("POST");
+        assert_ne!(response.json()["status"], 200, "POST should be refused");
+    }
+
     pub fn send_binary(&mut self, data: &[u8]) {
         match &mut self.wire {
             Wire::Ws(ws) => ws.send(Message::binary(data.to_vec())).expect("websocket send"),

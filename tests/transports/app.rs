@@ -102,6 +102,7 @@ macro_rules! over_each_transport {
 }
 
 over_each_transport!(
+    deep_frames_are_bounded,
     click_sends_back_a_diff,
     server_pushes_diffs_at_any_moment,
     heartbeats_are_answered,
@@ -115,4 +116,29 @@ fn closing_the_socket_ends_its_views() {
     let Joined { app, client, .. } = joined;
     drop(client);
     wait_until("the view thread ended", || app.live_views() == 0);
+}
+
+/// Frames nested up to 32 levels reach the core and fit the reader's small stack; deeper ones
+/// (which could overflow it and abort the process) close only that connection.
+fn deep_frames_are_bounded(kind: Kind) {
+    let mut joined = join(kind);
+    let topic = joined.page.topic();
+    let nested = |depth: usize| {
+        format!("{}{}", "{\"a\":".repeat(depth), "1".to_string() + &"}".repeat(depth))
+    };
+    // The frame array and the payload object are two of the 32 levels: this is the limit.
+    let ok_frame = format!(
+        r#"["{}","90","{topic}","event",{{"type":"click","event":"inc","value":{}}}]"#,
+        joined.join_ref,
+        nested(30)
+    );
+    joined.client.send_text(&ok_frame);
+    assert_eq!(joined.client.reply("90")["status"], "ok");
+    let too_deep = format!(r#"[null,"91","phoenix","heartbeat",{}]"#, nested(200));
+    if kind == Kind::WebSocket {
+        joined.client.send_text(&too_deep);
+        assert_eq!(joined.client.wait_closed(), 1008);
+    } else {
+        joined.client.expect_refused_post(&too_deep);
+    }
 }

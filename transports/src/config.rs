@@ -51,7 +51,10 @@ pub struct ServerConfig {
     /// Stack of the thread that serves one HTTP connection (it runs static renders). Default
     /// 512 KiB; only touched pages cost memory.
     pub http_stack_size: usize,
-    /// Stack of each WebSocket reader thread. Default 128 KiB.
+    /// Stack of each WebSocket reader thread. Default 128 KiB: room for the core's handling
+    /// of one frame, which the transports allow to nest at most 32 levels (deeper frames
+    /// close the connection with 1008, or get `{"status":400}` over long-poll), with a 2×
+    /// margin even in debug builds.
     pub ws_stack_size: usize,
     /// Largest incoming WebSocket message and frame in bytes (`1009` close beyond). Default 1 MiB.
     pub ws_max_message_size: usize,

@@ -29,6 +29,7 @@
 
 mod assets;
 mod config;
+mod depth;
 mod error;
 mod front;
 mod http;

@@ -28,6 +28,7 @@ use liveview_core::{
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::ServerConfig;
+use crate::depth::too_deep;
 use crate::http::query_param;
 
 /// All long-poll sessions of one server.
@@ -226,6 +227,9 @@ impl LongPoll {
             .collect();
         if lines.len() > self.registry.max_batch {
             return status(413);
+        }
+        if lines.iter().any(|line| too_deep(line)) {
+            return status(400);
         }
         *session.last_poll.lock() = Instant::now();
         let mut connection = session.connection.lock();

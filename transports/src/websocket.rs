@@ -24,6 +24,7 @@ use parking_lot::Mutex;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket, handshake::derive_accept_key};
 
+use crate::depth::too_deep;
 use crate::front::Front;
 use crate::http::{
     HttpConn, has_token, is_timeout, linger_close, write_all_vectored, write_response,
@@ -34,6 +35,7 @@ use crate::server::ConnectionGuard;
 const GOING_AWAY: u16 = 1001;
 const PROTOCOL_ERROR: u16 = 1002;
 const INVALID_DATA: u16 = 1007;
+const POLICY_VIOLATION: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 
 /// Frames a view may send before the `101` is written (from inside `connect`); beyond, `Full`.
@@ -370,6 +372,10 @@ impl Reader {
                 Ok(message) => {
                     last_frame = Instant::now();
                     match message {
+                        Message::Text(text) if too_deep(text.as_str()) => {
+                            self.shared.close(POLICY_VIOLATION, "frame nested too deeply");
+                            break;
+                        }
                         Message::Text(text) => connection.handle_text(text.as_str()),
                         Message::Binary(data) => connection.handle_binary(&data),
                         _ => {}
