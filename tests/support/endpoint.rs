@@ -52,6 +52,10 @@ impl Endpoint for EchoEndpoint {
             return Err(ConnectError::Forbidden("refused by the test endpoint".into()));
         }
         self.stats.connects.fetch_add(1, Ordering::SeqCst);
+        if request.query.split('&').any(|pair| pair == "greet=1") {
+            // Sent from inside `connect`, before the transport has answered the handshake.
+            let _ = transport.send(Frame::encode_raw(None, None, "phoenix", "hello", "{}"));
+        }
         *self.stats.kind.lock().unwrap() = Some(transport.kind());
         Ok(Box::new(EchoConnection { transport, stats: self.stats.clone() }))
     }

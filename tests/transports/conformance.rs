@@ -65,6 +65,7 @@ conformance!(
     server_close_makes_the_client_reconnect,
     connections_are_isolated,
     leave_closes_the_channel,
+    frames_sent_during_connect_arrive_first,
 );
 
 fn heartbeat(target: &Target) {
@@ -180,4 +181,11 @@ fn leave_closes_the_channel(target: &Target) {
     assert_eq!(client.reply(&msg_ref), json!({"status": "ok", "response": {}}));
     let close = client.expect("phx_close", |f| f[3] == "phx_close");
     assert_eq!(close, json!([join_ref, join_ref, "room:1", "phx_close", {}]));
+}
+
+fn frames_sent_during_connect_arrive_first(target: &Target) {
+    let query = "vsn=2.0.0&greet=1";
+    let mut client = PhxClient::connect_with(target.kind, target.addr, query, &[]);
+    let first = client.expect("the greeting", |_| true);
+    assert_eq!(first, json!([null, null, "phoenix", "hello", {}]));
 }

@@ -205,6 +205,8 @@ fn serves_the_client_assets() {
     assert!(missing.text().contains("npm install"), "{}", missing.text());
     assert_eq!(http.get("/assets/phoenix/..%2F..%2Fetc%2Fpasswd").status, 404);
     assert_eq!(http.get("/assets/liveview/app.js").status, 200);
+    let head = http.request("HEAD", "/assets/phoenix/phoenix.min.js", &[], b"").unwrap();
+    assert_eq!((head.status, head.header("content-length"), head.body.len()), (200, Some("15"), 0));
     assert_eq!(http.get("/assets/liveview/compat.js").status, 200);
     std::fs::remove_dir_all(&dir).unwrap();
 }

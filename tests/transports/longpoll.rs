@@ -163,3 +163,14 @@ fn a_client_that_does_not_poll_overflows_and_is_dropped() {
         server.stats.closed.load(Ordering::SeqCst) == 1
     });
 }
+
+#[test]
+fn lines_that_are_neither_json_nor_base64_are_skipped() {
+    let server = TestServer::start(config());
+    let mut http = HttpClient::connect(server.addr);
+    let token = connect(&mut http);
+    let body = "%%% not base64 %%%\n[null,\"7\",\"phoenix\",\"heartbeat\",{}]";
+    assert_eq!(post(&mut http, &token, body).json()["status"], 200);
+    let polled = http.get(&format!("{BASE}&token={token}")).json();
+    assert!(polled["messages"][0].as_str().unwrap().contains("\"7\""), "{polled}");
+}
