@@ -142,3 +142,22 @@ fn deep_frames_are_bounded(kind: Kind) {
         joined.client.expect_refused_post(&too_deep);
     }
 }
+
+#[test]
+fn server_config_takes_check_origin_from_the_app() {
+    let build = |origins: Vec<&str>| {
+        liveview::App::builder()
+            .secret_key_base("a secret key base that is long enough for transport tests")
+            .signing_salt("transport-salt")
+            .check_origin(origins.into_iter().map(String::from).collect())
+            .build()
+            .expect("app builds")
+    };
+    use liveview::CheckOrigin;
+    assert_eq!(ServerConfig::for_app(&build(vec![])).check_origin, CheckOrigin::SameHost);
+    assert_eq!(ServerConfig::for_app(&build(vec!["*"])).check_origin, CheckOrigin::Off);
+    assert_eq!(
+        ServerConfig::for_app(&build(vec!["https://a.example"])).check_origin,
+        CheckOrigin::allow(["https://a.example"])
+    );
+}

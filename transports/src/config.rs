@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use liveview_core::App;
+
 use crate::origin::CheckOrigin;
 
 /// Settings of the standalone [`Server`](crate::Server) and the
@@ -103,6 +105,21 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// The defaults, with `check_origin` taken from the app's (`AppBuilder::check_origin`):
+    /// an empty list is [`CheckOrigin::SameHost`], `"*"` is [`CheckOrigin::Off`], anything
+    /// else an allow-list.
+    pub fn for_app(app: &App) -> ServerConfig {
+        let origins = &app.config().check_origin;
+        let check_origin = if origins.is_empty() {
+            CheckOrigin::SameHost
+        } else if origins.iter().any(|o| o == "*") {
+            CheckOrigin::Off
+        } else {
+            CheckOrigin::AllowList(origins.clone())
+        };
+        ServerConfig { check_origin, ..ServerConfig::default() }
+    }
+
     /// Sets [`ServerConfig::socket_path`].
     pub fn with_socket_path(mut self, path: &str) -> ServerConfig {
         self.socket_path = path.trim_end_matches('/').to_string();

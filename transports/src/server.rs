@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use liveview_core::{Endpoint, HttpResponse};
+use liveview_core::{App, Endpoint, HttpResponse};
 
 use crate::config::ServerConfig;
 use crate::error::ServerError;
@@ -83,13 +83,16 @@ impl Server {
     }
 }
 
-/// Binds `addr` with the default [`ServerConfig`] and serves `endpoint` (a `liveview::App`)
-/// on the calling thread, forever.
+/// Serves `app` on `addr` with the default [`ServerConfig`], forever (on the calling thread).
+///
+/// The app's `check_origin` list becomes the server's ([`ServerConfig::for_app`]), so origins
+/// are configured in one place.
 ///
 /// # Errors
 /// [`ServerError::Bind`] when the address cannot be bound.
-pub fn serve<E: Endpoint>(endpoint: E, addr: impl ToSocketAddrs) -> Result<(), ServerError> {
-    Server::bind(addr, ServerConfig::default())?.serve(Arc::new(endpoint))
+pub fn serve(app: App, addr: impl ToSocketAddrs) -> Result<(), ServerError> {
+    let config = ServerConfig::for_app(&app);
+    Server::bind(addr, config)?.serve(Arc::new(app))
 }
 
 /// A server running on a background thread ([`Server::spawn`]).
