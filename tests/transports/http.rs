@@ -216,3 +216,40 @@ fn websocket_path_without_upgrade_is_400() {
     let server = server();
     assert_eq!(HttpClient::connect(server.addr).get("/live/websocket?vsn=2.0.0").status, 400);
 }
+
+/// Deterministic pseudo-random bytes (xorshift), so a failure can be replayed.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_requests_never_take_the_server_down() {
+    let server =
+        TestServer::start(ServerConfig::default().with_request_timeout(Duration::from_millis(500)));
+    for seed in 0..100 {
+        let mut bytes = noise(seed, (seed as usize * 37) % 3000 + 1);
+        // Half of them look like a request line first, to reach the header parser.
+        if seed % 2 == 0 {
+            bytes.splice(0..0, b"GET / HTTP/1.1\r\n".iter().copied());
+        }
+        bytes.extend_from_slice(b"\r\n\r\n");
+        let mut http = HttpClient::connect(server.addr);
+        let _ = http.send_raw(&bytes);
+        if let Ok(response) = http.read_response(false) {
+            assert!(
+                matches!(response.status, 400 | 404 | 431 | 413 | 501 | 200),
+                "seed {seed}: {}",
+                response.status
+            );
+        }
+    }
+    assert_eq!(HttpClient::connect(server.addr).get("/hello").status, 200);
+}

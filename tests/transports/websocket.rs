@@ -204,3 +204,35 @@ fn a_client_that_does_not_read_is_disconnected() {
     });
     heartbeat_ok(&mut bystander);
 }
+
+#[test]
+fn garbage_frames_never_take_the_server_down() {
+    let server = TestServer::start(ServerConfig::default());
+    let mut bystander = PhxClient::connect(Kind::WebSocket, server.addr);
+    for seed in 0..50u64 {
+        let mut raw = TcpStream::connect(server.addr).unwrap();
+        raw.set_read_timeout(Some(TIMEOUT)).unwrap();
+        raw.write_all(
+            b"GET /live/websocket HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .unwrap();
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let garbage: Vec<u8> = (0..(seed as usize * 53) % 2000 + 2)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Keep the mask bit set on the first frame header so some frames parse.
+                if i == 1 { state as u8 | 0x80 } else { state as u8 }
+            })
+            .collect();
+        let _ = raw.write_all(&garbage);
+        drop(raw);
+    }
+    heartbeat_ok(&mut bystander);
+    wait_until("every garbage connection is reported closed", || {
+        server.stats.closed.load(Ordering::SeqCst) >= 50
+    });
+    heartbeat_ok(&mut bystander);
+}
