@@ -211,10 +211,10 @@ fn changed_object(
 pub struct Diff {
     /// The view's own diff.
     pub root: Option<NodeDiff>,
-    /// Changed components (`c`).
+    /// Changed components (`c`). Removed components are not part of a diff: the client
+    /// reports them (`cids_destroyed`) and the server forgets them
+    /// ([`DiffTracker::forget_component`]).
     pub components: Vec<(Cid, NodeDiff)>,
-    /// Removed components the client should forget are not part of the diff: the client asks
-    /// (`cids_destroyed`).
     /// New page title (`t`).
     pub title: Option<String>,
     /// Pushed events (`e`): `[event, payload]`.
