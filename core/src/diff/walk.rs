@@ -38,11 +38,17 @@ pub(crate) struct HeldNode {
     slots: Vec<Held>,
 }
 
-/// A comprehension the client has; entries are always remembered by value.
+/// A comprehension the client has; entries are always remembered by value, flattened: entry
+/// `i` is `slots[i * width..(i + 1) * width]` (one allocation for the whole list, and the
+/// scan of a big unchanged list walks memory in order).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct HeldComprehension {
     fingerprint: Fingerprint,
-    entries: Vec<Vec<Held>>,
+    /// Slots per entry (`statics.len() - 1`).
+    width: usize,
+    /// Number of entries the client has.
+    count: usize,
+    slots: Vec<Held>,
 }
 
 /// Whether text values are remembered (inside comprehension entries) or not.
@@ -231,17 +237,20 @@ fn full_comprehension(
     out.push(',');
     write_key(out, wire::KEYED);
     out.push('{');
-    let mut entries = Vec::with_capacity(comprehension.entries.len());
+    let width = comprehension.statics.slot_count();
+    let mut slots = Vec::with_capacity(comprehension.entries.len() * width);
     for (i, entry) in comprehension.entries.iter().enumerate() {
-        entries.push(full_entry(out, &comprehension.statics, i, entry)?);
+        full_entry(out, &comprehension.statics, i, entry, &mut slots)?;
     }
     finish_keyed(out, comprehension);
     out.push('}');
+    let mut count = comprehension.entries.len();
     if comprehension.stream.is_some() {
         // The client empties a stream's entries once it has rendered them.
-        entries.clear();
+        slots.clear();
+        count = 0;
     }
-    Ok(HeldComprehension { fingerprint: comprehension.fingerprint, entries })
+    Ok(HeldComprehension { fingerprint: comprehension.fingerprint, width, count, slots })
 }
 
 /// Same statics as the client has: only changed and new entries, `kc` always; nothing at
@@ -251,36 +260,44 @@ fn changed_comprehension(
     comprehension: &Comprehension,
     held: &mut HeldComprehension,
 ) -> Result<bool, DiffError> {
+    let statics = &comprehension.statics;
+    let width = held.width;
+    if statics.slot_count() != width {
+        return Err(DiffError::SlotCount { expected: width, found: statics.slot_count() });
+    }
     let mark = out.len();
     out.push('{');
     write_key(out, wire::KEYED);
     out.push('{');
     let keyed_start = out.len();
-    let old_count = held.entries.len();
+    let old_count = held.count;
+    let streaming = comprehension.stream.is_some();
+    let mut fresh = Vec::new();
     for (i, entry) in comprehension.entries.iter().enumerate() {
-        if comprehension.stream.is_none() && i < old_count {
-            changed_entry(out, &comprehension.statics, i, entry, &mut held.entries[i])?;
+        if !streaming && i < old_count {
+            let slots =
+                held.slots.get_mut(i * width..(i + 1) * width).ok_or(DiffError::MissingDynamic)?;
+            changed_entry(out, statics, i, entry, slots)?;
         } else {
-            let new = full_entry(out, &comprehension.statics, i, entry)?;
-            if i < held.entries.len() {
-                held.entries[i] = new;
-            } else {
-                held.entries.push(new);
+            fresh.clear();
+            full_entry(out, statics, i, entry, &mut fresh)?;
+            match held.slots.get_mut(i * width..(i + 1) * width) {
+                Some(slots) => slots.clone_from_slice(&fresh),
+                None => held.slots.append(&mut fresh),
             }
         }
     }
-    held.entries.truncate(comprehension.entries.len());
-    if comprehension.stream.is_none()
-        && out.len() == keyed_start
-        && comprehension.entries.len() == old_count
-    {
+    held.count = comprehension.entries.len();
+    held.slots.truncate(held.count * width);
+    if !streaming && out.len() == keyed_start && held.count == old_count {
         out.truncate(mark);
         return Ok(false);
     }
     finish_keyed(out, comprehension);
     out.push('}');
-    if comprehension.stream.is_some() {
-        held.entries.clear();
+    if streaming {
+        held.slots.clear();
+        held.count = 0;
     }
     Ok(true)
 }
@@ -298,32 +315,8 @@ fn finish_keyed(out: &mut String, comprehension: &Comprehension) {
     }
 }
 
+/// Writes a whole entry and appends what the client then holds to `held`.
 fn full_entry(
-    out: &mut String,
-    statics: &Statics,
-    index: usize,
-    entry: &[Dynamic],
-) -> Result<Vec<Held>, DiffError> {
-    check_slots(statics, entry.len())?;
-    wire::comma(out);
-    write_index_key(out, index);
-    out.push('{');
-    let mut slots = Vec::with_capacity(entry.len());
-    for (i, dynamic) in entry.iter().enumerate() {
-        let mut held = Held::Opaque;
-        let mark = out.len();
-        wire::comma(out);
-        write_index_key(out, i);
-        if !slot(out, dynamic, &mut held, Memory::Values)? {
-            out.truncate(mark);
-        }
-        slots.push(held);
-    }
-    out.push('}');
-    Ok(slots)
-}
-
-fn changed_entry(
     out: &mut String,
     statics: &Statics,
     index: usize,
@@ -331,9 +324,33 @@ fn changed_entry(
     held: &mut Vec<Held>,
 ) -> Result<(), DiffError> {
     check_slots(statics, entry.len())?;
-    if held.len() != entry.len() {
-        *held = full_entry(out, statics, index, entry)?;
-        return Ok(());
+    wire::comma(out);
+    write_index_key(out, index);
+    out.push('{');
+    for (i, dynamic) in entry.iter().enumerate() {
+        let mut slot_held = Held::Opaque;
+        let mark = out.len();
+        wire::comma(out);
+        write_index_key(out, i);
+        if !slot(out, dynamic, &mut slot_held, Memory::Values)? {
+            out.truncate(mark);
+        }
+        held.push(slot_held);
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// Writes the changed slots of an entry the client has (`held`, same width).
+fn changed_entry(
+    out: &mut String,
+    statics: &Statics,
+    index: usize,
+    entry: &[Dynamic],
+    held: &mut [Held],
+) -> Result<(), DiffError> {
+    if entry.len() != held.len() {
+        return Err(DiffError::SlotCount { expected: statics.slot_count(), found: entry.len() });
     }
     // Fast path: most entries of a big list are unchanged leaves.
     let first = entry.iter().zip(held.iter()).position(|(dynamic, held)| !same_leaf(dynamic, held));
