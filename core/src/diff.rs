@@ -178,6 +178,20 @@ impl DiffTracker {
         }
     }
 
+    /// Frees what can be rebuilt (for an idle, hibernating view): the remembered values of
+    /// comprehension entries. Fingerprints stay, so nothing is sent again until the next
+    /// render, which resends the entries of every re-rendered comprehension whole (without
+    /// statics) instead of only the changed ones.
+    pub fn hibernate(&mut self) {
+        if let Some(root) = &mut self.root {
+            root.forget_values();
+        }
+        for component in self.components.values_mut() {
+            component.forget_values();
+        }
+        self.components.shrink_to_fit();
+    }
+
     /// Forgets a removed component (after the client's `cids_destroyed`).
     pub fn forget_component(&mut self, cid: Cid) {
         self.components.remove(&cid);

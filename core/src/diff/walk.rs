@@ -51,6 +51,25 @@ pub(crate) struct HeldComprehension {
     slots: Vec<Held>,
 }
 
+impl HeldNode {
+    /// Forgets remembered comprehension values below this node, keeping fingerprints.
+    pub(crate) fn forget_values(&mut self) {
+        for slot in &mut self.slots {
+            slot.forget_values();
+        }
+    }
+}
+
+impl Held {
+    fn forget_values(&mut self) {
+        match self {
+            Held::Node(node) => node.forget_values(),
+            Held::Comprehension(comprehension) => comprehension.slots = Vec::new(),
+            Held::Opaque | Held::Text(_) | Held::Cid(_) => {}
+        }
+    }
+}
+
 /// Whether text values are remembered (inside comprehension entries) or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Memory {
@@ -271,10 +290,13 @@ fn changed_comprehension(
     out.push('{');
     let keyed_start = out.len();
     let old_count = held.count;
+    // Entries whose values were forgotten (hibernation forgets a whole list at once) are
+    // resent whole; entries without slots have nothing to forget.
+    let known = held.slots.len().checked_div(width).unwrap_or(old_count);
     let streaming = comprehension.stream.is_some();
     let mut fresh = Vec::new();
     for (i, entry) in comprehension.entries.iter().enumerate() {
-        if !streaming && i < old_count {
+        if !streaming && i < known {
             let slots =
                 held.slots.get_mut(i * width..(i + 1) * width).ok_or(DiffError::MissingDynamic)?;
             changed_entry(out, statics, i, entry, slots)?;
