@@ -159,12 +159,46 @@ fn node_members(
 
 /// Cheap pre-check for the common case of an unchanged text or cid inside an entry, so that
 /// nothing is written (and truncated) for it.
+#[inline]
 fn same_leaf(dynamic: &Dynamic, held: &Held) -> bool {
-    match (dynamic, held) {
-        (Dynamic::Text(text), Held::Text(old)) => text.as_str() == &**old,
-        (Dynamic::Component(cid), Held::Cid(old)) => cid == old,
+    match held {
+        Held::Text(old) => match dynamic {
+            Dynamic::Text(text) => same_bytes(text.as_bytes(), old.as_bytes()),
+            _ => false,
+        },
+        Held::Cid(old) => matches!(dynamic, Dynamic::Component(cid) if cid == old),
         _ => false,
     }
+}
+
+/// `a == b`, without a `memcmp` call for short strings: table cells are mostly a few bytes,
+/// where the call costs more than the comparison. Compares by (overlapping) words.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The 8 bytes at `at` (callers stay in bounds; out of bounds would read as 0 on both sides
+/// of a comparison of equal lengths).
+#[inline]
+fn word8(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_ne_bytes)
+}
+
+/// The 4 bytes at `at` (see [`word8`]).
+#[inline]
+fn word4(s: &[u8], at: usize) -> u32 {
+    s.get(at..at + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_ne_bytes)
 }
 
 /// Writes the JSON value of one slot, or nothing (returns `false`) when the client already
@@ -450,4 +484,23 @@ fn write_stream(out: &mut String, stream: &StreamOps) {
         write_str(out, id);
     }
     out.push_str(if stream.reset { "],true]" } else { "]]" });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_sees_every_difference() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "len {len}, difference at {at}");
+            }
+            assert!(!same_bytes(&a, &a[..len.saturating_sub(1)]) || len == 0);
+        }
+    }
 }
