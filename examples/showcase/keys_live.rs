@@ -12,7 +12,14 @@ pub struct KeysLive;
 
 impl LiveView for KeysLive {
     fn mount(_params: &MountParams, _session: &Session, socket: &mut Socket) -> ViewResult<Self> {
-        for key in ["last_keyup", "last_keydown", "last_key", "last_window_keyup", "focus_state", "window_state"] {
+        for key in [
+            "last_keyup",
+            "last_keydown",
+            "last_key",
+            "last_window_keyup",
+            "focus_state",
+            "window_state",
+        ] {
             socket.assign(key, "none")?;
         }
         socket.assign("input_value", "")?;
