@@ -23,7 +23,7 @@
 //
 // 3. phx-feedback-for="field name"
 //    A container (usually an error message) whose errors stay hidden until the user has
-//    interacted with the input of that name: the container gets the class `phx-no-feedback`
+//    interacted with the input of that name (or id, as 0.x templates wrote it): the container gets the class `phx-no-feedback`
 //    (style it, e.g. `.phx-no-feedback.error {display: none}`). An input counts as used once
 //    it sent a change, its form was submitted (the client's own `isUsedInput`), or it lost
 //    focus after having it. The class is recomputed at the end of every DOM patch (the
@@ -43,7 +43,8 @@
 
   function inputsNamed(root, name) {
     var escaped = window.CSS && CSS.escape ? CSS.escape(name) : name.replace(/"/g, '\\"');
-    var query = '[name="' + escaped + '"], [name="' + escaped + '[]"]';
+    // By name (1.x error helpers), or by id as the 0.x `error_tag` wrote it.
+    var query = '[name="' + escaped + '"], [name="' + escaped + '[]"], [id="' + escaped + '"]';
     return Array.prototype.slice.call(root.querySelectorAll(query));
   }
 
