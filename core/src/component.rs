@@ -23,6 +23,8 @@ pub(crate) struct ComponentState {
     pub(crate) socket: Socket,
     /// Render in full next time (new or revived).
     pub(crate) full: bool,
+    /// The render pass that last rendered this component (duplicate-id check).
+    pass: u64,
 }
 
 /// The components of one view.
@@ -32,6 +34,7 @@ pub(crate) struct Components {
     by_cid: HashMap<Cid, ComponentState>,
     by_id: HashMap<(String, String), Cid>,
     marked: HashSet<Cid>,
+    pass: u64,
 }
 
 impl Components {
@@ -65,9 +68,28 @@ impl Components {
                 instance: None,
                 socket,
                 full: true,
+                pass: 0,
             },
         );
         cid
+    }
+
+    /// Starts a render pass: every component may be rendered once in it.
+    pub(crate) fn begin_pass(&mut self) {
+        self.pass += 1;
+    }
+
+    /// Records that `cid` is rendered in this pass; false if it already was (a duplicate id).
+    pub(crate) fn claim(&mut self, cid: Cid) -> bool {
+        let pass = self.pass;
+        match self.by_cid.get_mut(&cid) {
+            Some(state) if state.pass == pass => false,
+            Some(state) => {
+                state.pass = pass;
+                true
+            }
+            None => true,
+        }
     }
 
     pub(crate) fn get_mut(&mut self, cid: Cid) -> Option<&mut ComponentState> {

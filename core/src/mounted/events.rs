@@ -5,9 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::{Crash, MountedView, Out, guard, kind};
 use crate::diff::Diff;
+use crate::form::decode_form_event;
 use crate::protocol::Frame;
 use crate::rendered::Cid;
-use crate::runtime::decode_form;
 use crate::socket::Navigation;
 use crate::view::TerminateReason;
 
@@ -70,9 +70,10 @@ impl MountedView {
         };
         let value = payload.remove("value").unwrap_or(Value::Null);
         let value = match (payload.get("type").and_then(Value::as_str), value) {
-            (Some("form"), Value::String(encoded)) => {
-                Value::Object(decode_form(&encoded, payload.get("meta").and_then(Value::as_object)))
-            }
+            (Some("form"), Value::String(encoded)) => Value::Object(decode_form_event(
+                &encoded,
+                payload.get("meta").and_then(Value::as_object),
+            )),
             (_, value) => value,
         };
         if event == "lv:clear-flash" {
@@ -147,6 +148,10 @@ impl MountedView {
                 }
                 self.send_diff(msg_ref, &diff);
                 Ok(())
+            }
+            Some(Navigation::Patch { to, replace }) if self.is_child => {
+                self.parent_patch = Some((to, replace));
+                self.handle_changed(msg_ref, rounds, patch)
             }
             Some(Navigation::Patch { to, replace }) => {
                 self.patch_params(&to, rounds + 1)?;

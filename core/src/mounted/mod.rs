@@ -17,7 +17,6 @@ use serde_json::{Map, Value, json};
 
 use crate::component::Components;
 use crate::diff::{Diff, DiffTracker};
-use crate::protocol::Frame;
 use crate::registry::{ErasedView, ViewDef};
 use crate::rendered::{Cid, Rendered};
 use crate::runtime::{Runtime, StaticError, StaticRender};
@@ -134,24 +133,79 @@ pub enum Out {
 }
 
 impl Out {
-    /// The V2 frame text on `topic` for a channel joined with `join_ref`.
+    /// The V2 frame text on `topic` for a channel joined with `join_ref`, written into one
+    /// string (this is the hot path of every event).
     pub fn encode(&self, topic: &str, join_ref: &str) -> String {
+        let body = match self {
+            Out::Reply { response, .. } => response.len() + 40,
+            Out::Push { payload, .. } => payload.len() + 16,
+            Out::Close => 16,
+        };
+        let mut out = String::with_capacity(body + topic.len() + 2 * join_ref.len() + 16);
+        out.push('[');
+        push_json_str(&mut out, join_ref);
+        out.push(',');
         match self {
-            Out::Reply { msg_ref, ok, response } => Frame::reply(
-                Some(join_ref),
-                msg_ref.as_deref(),
-                topic,
-                if *ok { "ok" } else { "error" },
-                response,
-            ),
+            Out::Reply { msg_ref, ok, response } => {
+                match msg_ref {
+                    Some(msg_ref) => push_json_str(&mut out, msg_ref),
+                    None => out.push_str("null"),
+                }
+                out.push(',');
+                push_json_str(&mut out, topic);
+                out.push_str(if *ok {
+                    r#","phx_reply",{"status":"ok","response":"#
+                } else {
+                    r#","phx_reply",{"status":"error","response":"#
+                });
+                out.push_str(response);
+                out.push('}');
+            }
             Out::Push { event, payload } => {
-                Frame::encode_raw(Some(join_ref), None, topic, event, payload)
+                out.push_str("null,");
+                push_json_str(&mut out, topic);
+                out.push(',');
+                push_json_str(&mut out, event);
+                out.push(',');
+                out.push_str(payload);
             }
             Out::Close => {
-                Frame::encode_raw(Some(join_ref), Some(join_ref), topic, "phx_close", "{}")
+                push_json_str(&mut out, join_ref);
+                out.push(',');
+                push_json_str(&mut out, topic);
+                out.push_str(r#","phx_close",{}"#);
+            }
+        }
+        out.push(']');
+        out
+    }
+}
+
+/// Appends `text` as a JSON string literal.
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
             }
         }
     }
+    out.push('"');
+}
+
+/// A child's `push_patch`, forwarded to its parent as a message.
+struct ChildPatch {
+    to: String,
+    replace: bool,
 }
 
 /// The answer to a `phx_join`.
@@ -187,6 +241,9 @@ pub struct MountedView {
     mount_navigation: Option<Navigation>,
     /// `push_patch` during mount: the join reply carries `live_patch`.
     join_patch: Option<(String, bool)>,
+    /// A child's `push_patch`, for its parent.
+    parent_patch: Option<(String, bool)>,
+    is_child: bool,
     stopped: Option<TerminateReason>,
     /// HTTP render only: component renders by cid, and a child's redirect.
     static_components: Option<HashMap<Cid, Rendered>>,
@@ -251,12 +308,16 @@ impl MountedView {
             dirty: Vec::new(),
             mount_navigation: None,
             join_patch: None,
+            parent_patch: None,
+            is_child: args.parent_id.is_some(),
             stopped: None,
             static_components: None,
             static_navigation: None,
         };
         if let MountParams::Router(params) = &args.params {
             match mv.socket.take_navigation() {
+                // A patch in mount replaces the first handle_params (settled below).
+                Some(Navigation::Patch { to, replace }) => mv.socket.push_patch(to, replace),
                 Some(nav) => mv.mount_navigation = Some(nav),
                 None => {
                     let uri = mv.uri.clone().unwrap_or_default();
@@ -345,13 +406,8 @@ impl MountedView {
             callback: c.callback,
             error: c.error,
         };
-        let conn_assigns = args.parent_assigns.clone().unwrap_or_default();
         let mut mv = MountedView::mount(rt, args).map_err(crash)?;
-        let assign_new = conn_assigns
-            .iter()
-            .filter(|(k, v)| mv.socket.assigns().get(k) == Some(v))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let assign_new = mv.socket.assign_new_keys().to_vec();
         let navigation = mv.mount_navigation.take().or_else(|| {
             mv.join_patch.take().map(|(to, replace)| Navigation::Patch { to, replace })
         });
@@ -367,6 +423,7 @@ impl MountedView {
         }
         let title = mv.page_title();
         mv.static_components = Some(HashMap::new());
+        mv.components.begin_pass();
         let mut pending = Vec::new();
         let rendered = mv.render_root(&mut pending).map_err(crash)?;
         mv.render_components(pending, &mut Diff::default()).map_err(crash)?;
@@ -390,6 +447,13 @@ impl MountedView {
     /// # Errors
     /// [`Crash`] when a callback fails.
     pub fn handle_info(&mut self, message: Message) -> Result<(), Crash> {
+        let message = match message.downcast::<ChildPatch>() {
+            Ok(ChildPatch { to, replace }) => {
+                self.socket.push_patch(to, replace);
+                return self.handle_changed(None, 0, None);
+            }
+            Err(message) => message,
+        };
         let (view, socket) = (&mut self.view, &mut self.socket);
         guard("handle_info", || view.handle_info(message, socket))?;
         self.handle_changed(None, 0, None)
@@ -454,6 +518,12 @@ impl MountedView {
             commands.append(&mut self.commands);
         }
         commands
+    }
+
+    /// A `push_patch` of this child view, for its parent: children cannot change the URL
+    /// themselves, so the shell forwards it (Phoenix sends it to the root view).
+    pub fn take_parent_patch(&mut self) -> Option<Message> {
+        self.parent_patch.take().map(|(to, replace)| Message::new(ChildPatch { to, replace }))
     }
 
     /// Set once the view must end (left, redirected); the shell then calls `terminate`.
@@ -559,7 +629,7 @@ impl MountedView {
                 Some((name, params)) if name == self.def.name() => Some(params),
                 _ => None,
             },
-            None => Some(crate::runtime::decode_query(query_of(url))),
+            None => Some(crate::form::decode(query_of(url))),
         }
     }
 }
@@ -592,6 +662,7 @@ fn absolute_url(current: Option<&str>, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Frame;
 
     #[test]
     fn urls() {
@@ -600,6 +671,24 @@ mod tests {
         assert_eq!(absolute_url(None, "/c"), "/c");
         assert_eq!(query_of("http://h/a?x=1&y=2#frag"), "x=1&y=2");
         assert_eq!(query_of("/a"), "");
+    }
+
+    #[test]
+    fn frames_are_encoded_like_the_codec() {
+        let reply =
+            Out::Reply { msg_ref: Some("5".into()), ok: true, response: r#"{"diff":{}}"#.into() };
+        let expected = Frame::reply(Some("1"), Some("5"), "lv:a\"b", "ok", r#"{"diff":{}}"#);
+        assert_eq!(reply.encode("lv:a\"b", "1"), expected);
+        let error = Out::Reply { msg_ref: None, ok: false, response: "{}".into() };
+        assert_eq!(error.encode("lv:x", "1"), Frame::reply(Some("1"), None, "lv:x", "error", "{}"));
+        let push = Out::Push { event: "diff", payload: r#"{"0":"1"}"#.into() };
+        assert_eq!(
+            push.encode("lv:x", "1\n"),
+            Frame::encode_raw(Some("1\n"), None, "lv:x", "diff", r#"{"0":"1"}"#)
+        );
+        assert_eq!(Out::Close.encode("lv:x", "3"), r#"["3","3","lv:x","phx_close",{}]"#);
+        let decoded = Frame::decode(&push.encode("lv:\u{1}", "1")).unwrap();
+        assert_eq!(decoded.topic, "lv:\u{1}");
     }
 
     #[test]

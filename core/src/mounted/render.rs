@@ -21,6 +21,7 @@ impl MountedView {
     pub(super) fn render_diff(&mut self) -> Result<Diff, Crash> {
         let mut diff = Diff::default();
         let mut pending = Vec::new();
+        self.components.begin_pass();
         if !self.socket.assigns().is_unchanged() {
             if self.socket.assigns().is_changed("page_title") {
                 diff.title = self.page_title();
@@ -32,6 +33,7 @@ impl MountedView {
                     // The client lacks a slot the template skipped: render everything.
                     self.socket.assigns_mut().mark_all_changed();
                     pending.clear();
+                    self.components.begin_pass();
                     let rendered = self.render_root(&mut pending)?;
                     self.tracker.diff_root(&rendered).map_err(|e| Crash::new("render", e))?
                 }
@@ -100,7 +102,7 @@ impl MountedView {
                     )
                 })?;
                 let cid = self.components.cid_for(def, &call.id, &self.id, self.connected);
-                if pending.iter().any(|p| p.cid == cid) {
+                if !self.components.claim(cid) {
                     return Err(Crash::new(
                         "render",
                         format!(
@@ -276,7 +278,12 @@ impl MountedView {
         cid: Cid,
         next: &mut Vec<PendingUpdate>,
     ) -> Result<Option<NodeDiff>, Crash> {
+        let connected_diff = self.static_components.is_none();
         let Some(state) = self.components.get_mut(cid) else { return Ok(None) };
+        // A root sent whole makes the client drop every component it had: they go in full.
+        if connected_diff && !self.tracker.has_component(cid) {
+            state.full = true;
+        }
         if !state.full && state.socket.assigns().is_unchanged() {
             return Ok(None);
         }
@@ -294,6 +301,8 @@ impl MountedView {
                 Ok(node) => node,
                 Err(DiffError::MissingDynamic) => {
                     next.truncate(mark);
+                    // The retry claims the same nested components again.
+                    self.components.begin_pass();
                     if let Some(state) = self.components.get_mut(cid) {
                         state.socket.assigns_mut().mark_all_changed();
                     }

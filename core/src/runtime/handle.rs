@@ -141,8 +141,21 @@ impl ViewHandle {
     /// Links `child` to this view: this view's end ends the child.
     pub(crate) fn add_child(&self, child: ViewHandle) {
         let mut children = self.inner.children.lock();
+        // Checked under the lock `mark_dead` takes after clearing `alive`: a parent that
+        // ended meanwhile stops the child here instead.
+        if !self.is_alive() {
+            drop(children);
+            child.request_stop();
+            return;
+        }
         children.retain(ViewHandle::is_alive);
         children.push(child);
+    }
+
+    fn request_stop(&self) {
+        self.inner.stop_requested.store(true, Ordering::Release);
+        // Only a wake-up: when the mailbox is full the flag is seen anyway.
+        let _ = self.send(ViewInput::Shutdown);
     }
 
     pub(crate) fn stop_requested(&self) -> bool {
@@ -154,9 +167,7 @@ impl ViewHandle {
         self.inner.alive.store(false, Ordering::Release);
         let children = std::mem::take(&mut *self.inner.children.lock());
         for child in children {
-            child.inner.stop_requested.store(true, Ordering::Release);
-            // Only a wake-up: when the mailbox is full the flag above is seen anyway.
-            let _ = child.send(ViewInput::Shutdown);
+            child.request_stop();
         }
     }
 }
@@ -167,5 +178,14 @@ impl fmt::Debug for ViewHandle {
             .field("id", &self.inner.id)
             .field("alive", &self.is_alive())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mailbox_slots_stay_small() {
+        // Mailbox memory is capacity × slot size, allocated up front by crossbeam.
+        assert!(std::mem::size_of::<super::ViewInput>() <= 128);
     }
 }

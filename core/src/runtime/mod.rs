@@ -8,7 +8,6 @@
 //! module is the thin shell around it.
 
 mod handle;
-mod params;
 mod thread;
 mod timers;
 mod to_html;
@@ -30,15 +29,15 @@ use crate::transport::Transport;
 use crate::view::{MountParams, Params, Session, Template};
 
 pub use handle::{CallError, ViewHandle, ViewInput};
-pub use params::{decode_form, decode_query};
 pub(crate) use to_html::write_html;
 
 /// Runtime settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeConfig {
-    /// Capacity of each view's bounded mailbox (default 64). crossbeam allocates a bounded
-    /// channel's slots up front (about 150 bytes each), so this is also memory per view; a
-    /// client that outruns its view by this many frames gets `SendError`s.
+    /// Capacity of each view's bounded mailbox (default 32). crossbeam allocates a bounded
+    /// channel's slots up front (136 bytes each, so 4.3 KiB by default), which makes this
+    /// memory per view; a sender that outruns its view by this many inputs gets a
+    /// `SendError` (PubSub drops the broadcast for that view and logs it).
     pub mailbox_capacity: usize,
     /// Idle time after which a view drops what it can rebuild (default 15 s, as Phoenix).
     pub hibernate_after: Duration,
@@ -53,7 +52,7 @@ pub struct RuntimeConfig {
 impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
-            mailbox_capacity: 64,
+            mailbox_capacity: 32,
             hibernate_after: Duration::from_secs(15),
             max_views: 7_000,
             thread_stack_size: 256 * 1024,

@@ -63,8 +63,9 @@ struct LiveGuard {
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        self.handle.mark_dead();
+        // Count first: whoever sees the handle dead also sees the slot free.
         self.rt.shared.live.fetch_sub(1, Ordering::AcqRel);
+        self.handle.mark_dead();
     }
 }
 
@@ -103,7 +104,9 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         name: join.view.name().to_owned(),
         id: join.id.clone(),
     };
-    let root_id = shell.parent.as_ref().map(|_| join.id.clone());
+    // The join does not say who the root is; the parent is right for the usual one level of
+    // nesting and only ends up in grandchildren's tokens.
+    let root_id = shell.parent.as_ref().map(|p| p.id().to_owned());
     let args = MountArgs {
         id: join.id,
         view: join.view,
@@ -287,6 +290,16 @@ impl Shell<'_> {
             }
             if let Some(reason) = mv.stopped() {
                 return Some(End::Reason(reason.clone()));
+            }
+            if let Some(patch) = mv.take_parent_patch() {
+                match &self.parent {
+                    Some(parent) if parent.info(patch).is_ok() => {}
+                    _ => log::warn!(
+                        "view {} ({}): push_patch lost, its parent is gone or busy",
+                        self.name,
+                        self.id
+                    ),
+                }
             }
             let commands = mv.take_commands();
             if commands.is_empty() {
