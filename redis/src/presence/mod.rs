@@ -118,6 +118,9 @@ struct Inner {
     node: String,
     config: PresenceConfig,
     state: Mutex<State>,
+    /// Held from snapshot to publish, so announcements leave in the order of the states
+    /// they carry (a stale snapshot published last would undo a join on the other nodes).
+    announcing: Mutex<()>,
 }
 
 /// A tracked entry; dropping it untracks the entry.
@@ -170,7 +173,13 @@ impl Presence {
         config: PresenceConfig,
     ) -> Result<Presence, PresenceError> {
         let node = bus.node_id().to_owned();
-        let inner = Arc::new(Inner { bus: bus.clone(), node, config, state: Mutex::default() });
+        let inner = Arc::new(Inner {
+            bus: bus.clone(),
+            node,
+            config,
+            state: Mutex::default(),
+            announcing: Mutex::new(()),
+        });
         let (tx, rx) = crossbeam_channel::bounded(1024);
         let id = SubscriberId::next();
         bus.subscribe(PRESENCE_TOPIC, Subscriber::new(id, tx));
@@ -265,6 +274,7 @@ impl Inner {
 
     /// Publishes this node's entries (its own thread skips them: same node id).
     fn announce(&self, down: bool) {
+        let _order = self.announcing.lock();
         let entries = self.state.lock().own().clone();
         let announcement = Announcement { node: self.node.clone(), entries, down };
         match serde_json::to_value(&announcement) {
