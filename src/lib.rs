@@ -5,3 +5,7 @@ pub use liveview_core::*;
 
 // The app every transport serves, named here so the facade's docs list it first.
 pub use liveview_core::{App, AppBuilder, AppConfig, BuildError, LiveSession};
+
+/// Several nodes behind a load balancer: Redis PubSub and presence (feature `redis`).
+#[cfg(feature = "redis")]
+pub use liveview_redis as redis;
