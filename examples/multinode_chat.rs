@@ -13,7 +13,8 @@
 //!
 //! Environment: `PORT` (default 4000), `HOST` (default 127.0.0.1), `REDIS_URL` (default
 //! `redis://127.0.0.1:6379/`), `SECRET_KEY_BASE` (shared by all nodes; at least 32 bytes),
-//! `NODE_NAME` (default `node-<port>`). `GET /status` answers the node's Redis status as
+//! `NODE_NAME` (default `node-<port>`), `PRESENCE_HEARTBEAT_MS` and `PRESENCE_TIMEOUT_MS`
+//! (default 1500 and 10000: how soon a dead node's users leave the list). `GET /status` answers the node's Redis status as
 //! JSON (for load balancer health checks).
 
 use std::error::Error;
@@ -61,7 +62,10 @@ impl LiveView for ChatLive {
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !n.trim().is_empty())
-            .map_or_else(|| format!("guest-{}", &socket.id()[socket.id().len() - 4..]), str::to_owned);
+            .map_or_else(
+                || format!("guest-{}", &socket.id()[socket.id().len() - 4..]),
+                str::to_owned,
+            );
         let mut tracked = None;
         if socket.is_connected() {
             socket.subscribe(TOPIC);
@@ -202,7 +206,14 @@ pub fn run() -> Result<(), Box<dyn Error>> {
 
     let config = RedisConfig::new(redis_url).prefix("multinode_chat").node_id(&name);
     let pubsub = Arc::new(RedisPubSub::new(config)?);
-    let presence = Presence::new(pubsub.clone(), PresenceConfig::default())?;
+    let mut presence_config = PresenceConfig::default();
+    if let Some(ms) = env_ms("PRESENCE_HEARTBEAT_MS") {
+        presence_config.heartbeat = ms;
+    }
+    if let Some(ms) = env_ms("PRESENCE_TIMEOUT_MS") {
+        presence_config.timeout = ms;
+    }
+    let presence = Presence::new(pubsub.clone(), presence_config)?;
     NODE.set(Node { name: name.clone(), pubsub: pubsub.clone(), presence })
         .map_err(|_| "the node was already set up")?;
 
@@ -230,6 +241,10 @@ pub fn run() -> Result<(), Box<dyn Error>> {
     println!("multinode_chat: node {name} listening on http://{}", server.local_addr());
     server.serve(Arc::new(app))?;
     Ok(())
+}
+
+fn env_ms(var: &str) -> Option<std::time::Duration> {
+    std::env::var(var).ok()?.parse().ok().map(std::time::Duration::from_millis)
 }
 
 fn main() {

@@ -1,1 +1,3 @@
-mod placeholder {}
+//! The one integration-test binary.
+
+mod multinode;
