@@ -22,7 +22,8 @@ use std::sync::{Arc, OnceLock};
 
 use liveview::{
     App, Assigns, Broadcast, Dynamic, Fingerprint, HttpResponse, LiveView, Message, MountParams,
-    PubSub, RenderError, Rendered, Session, Socket, Statics, Template, ViewResult,
+    PubSub, RenderError, Rendered, Server, ServerConfig, Session, Socket, Statics, Template,
+    ViewResult,
 };
 use liveview_redis::{PRESENCE_DIFF, Presence, PresenceConfig, RedisConfig, RedisPubSub, Tracked};
 use serde_json::{Value, json};
@@ -234,10 +235,7 @@ pub fn run() -> Result<(), Box<dyn Error>> {
         })
         .build()?;
 
-    let server = liveview_transports::Server::bind(
-        (host.as_str(), port),
-        liveview_transports::ServerConfig::default(),
-    )?;
+    let server = Server::bind((host.as_str(), port), ServerConfig::default())?;
     println!("multinode_chat: node {name} listening on http://{}", server.local_addr());
     server.serve(Arc::new(app))?;
     Ok(())

@@ -1,3 +1,5 @@
 //! The one integration-test binary.
 
 mod multinode;
+mod support;
+mod transports;
