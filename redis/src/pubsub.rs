@@ -22,7 +22,7 @@ use crate::status::RedisStatus;
 /// A [`PubSub`] whose broadcasts reach the subscribers of every node sharing one Redis
 /// (Phoenix.PubSub with the Redis adapter).
 ///
-/// - `broadcast` delivers to this node's subscribers at once, then PUBLISHes one
+/// - `broadcast` delivers to this node's subscribers first, then PUBLISHes one
 ///   [`Envelope`] (JSON: node id, topic, event, payload) on channel `<prefix>:<topic>`. Each
 ///   node skips envelopes carrying its own id, so a broadcast reaches every subscriber once.
 /// - A thread named `liveview-redis-sub` holds one SUBSCRIBE connection for the topics that
@@ -282,6 +282,8 @@ impl PubSub for RedisPubSub {
     }
 
     fn broadcast(&self, topic: &str, event: &str, payload: Value) -> usize {
+        // Local subscribers first: they should not wait for a Redis round trip.
+        let delivered = self.shared.deliver(topic, event, payload.clone());
         let envelope = Envelope {
             node: self.shared.config.node_id.clone(),
             topic: topic.to_owned(),
@@ -289,7 +291,7 @@ impl PubSub for RedisPubSub {
             payload,
         };
         self.shared.publish(&self.shared.channel(topic), &envelope.encode());
-        self.shared.deliver(topic, event, envelope.payload)
+        delivered
     }
 }
 

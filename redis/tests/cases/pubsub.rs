@@ -130,3 +130,20 @@ fn dropping_the_adapter_stops_its_thread() {
     let err = RedisPubSub::new(RedisConfig::new(server.url()).prefix("a b")).unwrap_err();
     assert!(matches!(err, RedisError::InvalidPrefix { .. }), "{err}");
 }
+
+#[test]
+fn foreign_messages_on_a_channel_are_ignored() {
+    let Some(server) = RedisServer::start() else { return };
+    let (a, b) = (node(&server, "a"), node(&server, "b"));
+    let (sub, rx) = mailbox();
+    b.subscribe("room", sub);
+    assert!(b.wait_listening("room", TIMEOUT));
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_connection_with_timeout(TIMEOUT).unwrap();
+    for garbage in ["not json", "{\"node\":\"x\"}", "[1,2,3]"] {
+        redis::cmd("PUBLISH").arg("liveview:room").arg(garbage).query::<i64>(&mut con).unwrap();
+    }
+    a.broadcast("room", "real", json!(1));
+    assert_eq!(next_broadcast(&rx).event, "real", "garbage was skipped, the link survived");
+    assert!(b.status().is_connected());
+}
