@@ -147,3 +147,22 @@ fn foreign_messages_on_a_channel_are_ignored() {
     assert_eq!(next_broadcast(&rx).event, "real", "garbage was skipped, the link survived");
     assert!(b.status().is_connected());
 }
+
+#[test]
+fn an_idle_link_is_kept_alive_with_pings() {
+    let Some(server) = RedisServer::start() else { return };
+    let (a, b) = (node(&server, "a"), node(&server, "b"));
+    let (sub, rx) = mailbox();
+    b.subscribe("quiet", sub);
+    assert!(b.wait_listening("quiet", TIMEOUT));
+    // Quiet for longer than PING_EVERY: the subscriber PINGs, and must stay subscribed.
+    std::thread::sleep(liveview_redis::PING_EVERY * 2 + std::time::Duration::from_millis(500));
+    assert!(b.status().is_connected(), "{}", b.status());
+    assert!(b.is_listening("quiet"));
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut con = client.get_connection_with_timeout(TIMEOUT).unwrap();
+    let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut con).unwrap();
+    assert!(stats.contains("cmdstat_ping"), "the idle subscribers pinged: {stats}");
+    a.broadcast("quiet", "still-here", json!(null));
+    assert_eq!(next_broadcast(&rx).event, "still-here");
+}
