@@ -108,6 +108,43 @@ impl std::error::Error for PresenceError {}
 ///
 /// When the last clone is dropped the node goes silent and the others expire its entries
 /// after [`PresenceConfig::timeout`], as after a crash; [`Presence::shutdown`] leaves at once.
+///
+/// ```no_run
+/// use std::sync::{Arc, OnceLock};
+/// use liveview_core::{Broadcast, LiveView, Message, MountParams, Session, Socket, ViewResult};
+/// use liveview_redis::{PRESENCE_DIFF, Presence, Tracked};
+/// use serde_json::json;
+///
+/// static PRESENCE: OnceLock<Presence> = OnceLock::new(); // set in main
+///
+/// struct RoomLive {
+///     _me: Option<Tracked>, // dropped with the view: it leaves
+/// }
+///
+/// impl LiveView for RoomLive {
+///     fn mount(_: &MountParams, session: &Session, socket: &mut Socket) -> ViewResult<Self> {
+///         let presence = PRESENCE.get().expect("presence is set up");
+///         let user = session.get("user_id").and_then(|v| v.as_str()).unwrap_or("anonymous");
+///         let mut me = None;
+///         if socket.is_connected() {
+///             socket.subscribe("room:lobby");
+///             me = Some(presence.track("room:lobby", user, json!({"online_at": 0}))?);
+///         }
+///         socket.assign("present", presence.list("room:lobby"))?;
+///         Ok(RoomLive { _me: me })
+///     }
+///
+///     fn handle_info(&mut self, message: Message, socket: &mut Socket) -> ViewResult {
+///         if let Some(b) = message.downcast_ref::<Broadcast>() {
+///             if b.event == PRESENCE_DIFF {
+///                 // b.payload is {"joins": {..}, "leaves": {..}}; or simply re-list:
+///                 socket.assign("present", PRESENCE.get().unwrap().list("room:lobby"))?;
+///             }
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Presence {
     inner: Arc<Inner>,
