@@ -125,8 +125,10 @@ fn dropping_the_adapter_stops_its_thread() {
     let Some(server) = RedisServer::start() else { return };
     let pubsub = node(&server, "short-lived");
     drop(pubsub); // joins the thread; a hang here would time the test out
-    let err = RedisPubSub::new(RedisConfig::new("http://nope")).unwrap_err();
-    assert!(matches!(err, RedisError::InvalidUrl { .. }), "{err}");
+    for url in ["http://nope", "rediss://127.0.0.1:6380/", "not a url"] {
+        let err = RedisPubSub::new(RedisConfig::new(url)).unwrap_err();
+        assert!(matches!(err, RedisError::InvalidUrl { .. }), "{url}: {err}");
+    }
     let err = RedisPubSub::new(RedisConfig::new(server.url()).prefix("a b")).unwrap_err();
     assert!(matches!(err, RedisError::InvalidPrefix { .. }), "{err}");
 }
