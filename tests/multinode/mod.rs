@@ -30,6 +30,12 @@ const SECRET: &str = "one secret key base shared by every node of this test 0123
 #[ignore = "a chat node process, started by multinode::chat_across_nodes_and_failover"]
 fn node_process() {
     if std::env::var_os(NODE_ENV).is_some() {
+        // The parent holds our stdin: EOF means it is gone (even killed), so no node outlives
+        // the test run.
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
         chat::run().expect("the chat node runs");
     }
 }
@@ -52,6 +58,7 @@ impl Node {
             .env("SECRET_KEY_BASE", SECRET)
             .env("PRESENCE_HEARTBEAT_MS", "100")
             .env("PRESENCE_TIMEOUT_MS", "1000")
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .expect("start a node process");
