@@ -15,7 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use crate::connection::Connection;
+use crate::connection::{Connection, ConnectionLimits};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::session::Sessions;
@@ -43,6 +43,8 @@ pub struct AppConfig {
     pub tracked_static: Vec<String>,
     /// Name of the signed session cookie (default `_liveview_key`).
     pub session_cookie: String,
+    /// Views per socket, frame rate, mailbox wait (see [`ConnectionLimits`]).
+    pub limits: ConnectionLimits,
 }
 
 impl Default for AppConfig {
@@ -52,6 +54,7 @@ impl Default for AppConfig {
             check_origin: Vec::new(),
             tracked_static: Vec::new(),
             session_cookie: "_liveview_key".to_owned(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
