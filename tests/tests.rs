@@ -1,4 +1,6 @@
 //! The one integration-test binary.
 
+mod faults;
+mod head_proptest;
 mod support;
 mod transports;
