@@ -20,11 +20,13 @@ pub struct ConnectionLimits {
     /// A join beyond it is refused with `{"reason":"too many views"}`. Default 100: a page
     /// with more nested `live_render`s than that is a bug or an attack.
     pub max_views_per_connection: usize,
-    /// Sustained rate of client frames (events, patches, joins, leaves; heartbeats are
-    /// free) one socket may send, per second. Default 100: a fast typist with `phx-change`
-    /// and no debounce sends ~15, a hook pushing on every animation frame 60.
+    /// Sustained rate of client frames (events, patches, joins; heartbeats and leaves are
+    /// free) one socket may send, per second. Default 1,000: a fast typist with `phx-change`
+    /// and no debounce sends ~15, a hook pushing on every animation frame 60-120, so no
+    /// browser gets near it, while one socket cannot keep a core busy with renders.
+    /// Benchmarks that drive one socket as fast as possible must raise it.
     pub events_per_second: u32,
-    /// Frames a socket may send in a burst above the sustained rate. Default 200.
+    /// Frames a socket may send at once above the sustained rate. Default 1,000.
     pub event_burst: u32,
     /// How long a client frame may wait for room in a busy view's mailbox before the
     /// connection is closed (the reader waits meanwhile, so TCP slows the client down).
@@ -36,8 +38,8 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             max_views_per_connection: 100,
-            events_per_second: 100,
-            event_burst: 200,
+            events_per_second: 1_000,
+            event_burst: 1_000,
             mailbox_wait: Duration::from_secs(5),
         }
     }
