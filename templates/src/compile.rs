@@ -74,6 +74,7 @@ pub(crate) fn compile(
         root,
         shared: Arc::clone(&shared),
         has_inner_content,
+        parsed: parsed.clone(),
     }))
 }
 

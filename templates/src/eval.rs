@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 use handlebars::{
     BlockContext, BlockParamHolder, Context, JsonRender, JsonTruthy, RenderContext, Renderable,
@@ -157,7 +158,7 @@ impl<'a> Cx<'a> {
         match &slot.node {
             Node::Output { expr, escape } => {
                 let value = self.expr(expr, scope)?;
-                let mut out = String::new();
+                let mut out = String::with_capacity(16);
                 render_value(&value, *escape, &mut out);
                 Ok(Dynamic::Text(out))
             }
@@ -423,6 +424,11 @@ pub(crate) fn render_value(value: &Value, escape: bool, out: &mut String) {
         (Value::String(s), true) => escape_into(s, out),
         (Value::String(s), false) => out.push_str(s),
         (Value::Null, _) => {}
+        // Numbers and booleans never need escaping; write them without a temporary string.
+        (Value::Number(n), _) => {
+            let _ = write!(out, "{n}");
+        }
+        (Value::Bool(b), _) => out.push_str(if *b { "true" } else { "false" }),
         (other, true) => escape_into(&other.render(), out),
         (other, false) => out.push_str(&other.render()),
     }

@@ -14,6 +14,8 @@ pub(crate) struct Compiled {
     pub(crate) root: Fragment,
     pub(crate) shared: Arc<Shared>,
     pub(crate) has_inner_content: bool,
+    /// Handlebars' AST, for [`CompiledTemplate::render_handlebars`].
+    pub(crate) parsed: handlebars::template::Template,
 }
 
 /// A handlebars template compiled once into statics and dynamic slots that know which
@@ -61,6 +63,20 @@ impl CompiledTemplate {
     /// True when the template has a `{{{inner_content}}}` slot (it can be a layout).
     pub fn is_layout(&self) -> bool {
         self.inner.has_inner_content
+    }
+
+    /// Renders with handlebars' own renderer (no splitting, no change tracking): the
+    /// reference the compiled render's HTML equals, and the baseline of `benches/render.rs`.
+    ///
+    /// # Errors
+    /// Handlebars' render error.
+    pub fn render_handlebars(&self, data: &handlebars::Context) -> Result<String, RenderError> {
+        use handlebars::Renderable;
+        let mut rc = handlebars::RenderContext::new(None);
+        self.inner
+            .parsed
+            .renders(&self.inner.shared.hb, data, &mut rc)
+            .map_err(|e| RenderError::new(e.to_string()))
     }
 
     fn render_with(
