@@ -3,7 +3,7 @@
 //! Phoenix's `session.ex`/`static.ex` in data form. Tokens are signed with [`Signer`]; the
 //! view id inside must match the join topic (`lv:<id>`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -91,12 +91,18 @@ impl Sessions {
         self.session.sign(&("session", payload))
     }
 
+    /// Signs a `data-phx-session` token as if it were `now` (clock injection for tests).
+    pub fn sign_session_at(&self, payload: &SessionPayload, now: SystemTime) -> String {
+        self.session.sign_at(&("session", payload), now)
+    }
+
     /// Verifies a `data-phx-session` token for topic id `id`.
     ///
     /// # Errors
     /// [`SessionError`] when tampered, expired, outdated or for another id.
     pub fn verify_session(&self, token: &str, id: &str) -> Result<SessionPayload, SessionError> {
-        let (kind, payload): (String, SessionPayload) = self.session.verify(token, SESSION_MAX_AGE)?;
+        let (kind, payload): (String, SessionPayload) =
+            self.session.verify(token, SESSION_MAX_AGE)?;
         if kind != "session" {
             return Err(SessionError::Token(TokenError::Invalid));
         }
@@ -116,7 +122,8 @@ impl Sessions {
     /// # Errors
     /// [`SessionError`] when tampered, expired, outdated or for another id.
     pub fn verify_static(&self, token: &str, id: &str) -> Result<StaticPayload, SessionError> {
-        let (kind, payload): (String, StaticPayload) = self.session.verify(token, SESSION_MAX_AGE)?;
+        let (kind, payload): (String, StaticPayload) =
+            self.session.verify(token, SESSION_MAX_AGE)?;
         if kind != "static" {
             return Err(SessionError::Token(TokenError::Invalid));
         }
@@ -129,6 +136,11 @@ impl Sessions {
     /// Signs a flash map (redirect payloads, the flash cookie).
     pub fn sign_flash(&self, flash: &Map<String, Value>) -> String {
         self.flash.sign(flash)
+    }
+
+    /// Signs a flash map as if it were `now` (clock injection for tests).
+    pub fn sign_flash_at(&self, flash: &Map<String, Value>, now: SystemTime) -> String {
+        self.flash.sign_at(flash, now)
     }
 
     /// Verifies a flash token (max age 60 s).

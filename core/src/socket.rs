@@ -113,6 +113,7 @@ pub struct Socket {
     layout: Option<Option<String>>,
     commands: Vec<Command>,
     parent_assigns: Option<Map<String, Value>>,
+    assign_new_keys: Vec<String>,
 }
 
 impl Socket {
@@ -136,6 +137,7 @@ impl Socket {
             layout: None,
             commands: Vec::new(),
             parent_assigns: None,
+            assign_new_keys: Vec::new(),
         }
     }
 
@@ -217,13 +219,18 @@ impl Socket {
     ///
     /// # Errors
     /// When the computed value cannot be serialized.
-    pub fn assign_new<T: Serialize>(&mut self, key: &str, compute: impl FnOnce() -> T) -> ViewResult<&mut Socket> {
+    pub fn assign_new<T: Serialize>(
+        &mut self,
+        key: &str,
+        compute: impl FnOnce() -> T,
+    ) -> ViewResult<&mut Socket> {
         if self.assigns.contains(key) {
             return Ok(self);
         }
         if let Some(shared) = self.parent_assigns.as_ref().and_then(|p| p.get(key)) {
             let shared = shared.clone();
             self.assigns.put(key, shared);
+            self.assign_new_keys.push(key.to_owned());
             return Ok(self);
         }
         self.assigns.set(key, compute())?;
@@ -234,12 +241,19 @@ impl Socket {
     ///
     /// # Errors
     /// When `key` is not assigned (Phoenix raises) or the new value cannot be serialized.
-    pub fn update<T, U>(&mut self, key: &str, update: impl FnOnce(T) -> U) -> ViewResult<&mut Socket>
+    pub fn update<T, U>(
+        &mut self,
+        key: &str,
+        update: impl FnOnce(T) -> U,
+    ) -> ViewResult<&mut Socket>
     where
         T: serde::de::DeserializeOwned,
         U: Serialize,
     {
-        let current = self.assigns.get(key).ok_or_else(|| format!("update: assign {key:?} does not exist"))?;
+        let current = self
+            .assigns
+            .get(key)
+            .ok_or_else(|| format!("update: assign {key:?} does not exist"))?;
         let current: T = serde_json::from_value(current.clone())?;
         self.assigns.set(key, update(current))?;
         Ok(self)
@@ -365,7 +379,13 @@ impl Socket {
     }
 
     /// Like [`Socket::send_update`], after `delay` (`send_update_after/3`).
-    pub fn send_update_after(&mut self, component: &str, id: &str, assigns: Params, delay: Duration) {
+    pub fn send_update_after(
+        &mut self,
+        component: &str,
+        id: &str,
+        assigns: Params,
+        delay: Duration,
+    ) {
         self.commands.push(Command::SendUpdate {
             component: component.to_owned(),
             id: id.to_owned(),
@@ -389,7 +409,13 @@ impl Socket {
     // Used by the runtime (and tests) to set up and drain the socket around callbacks.
 
     /// Sets what the runtime knows about the connection before a connected mount.
-    pub fn set_connection(&mut self, params: Params, info: ConnectInfo, transport_id: String, static_changed: bool) {
+    pub fn set_connection(
+        &mut self,
+        params: Params,
+        info: ConnectInfo,
+        transport_id: String,
+        static_changed: bool,
+    ) {
         self.connect_params = Some(params);
         self.connect_info = Some(info);
         self.transport_id = Some(transport_id);
@@ -399,6 +425,11 @@ impl Socket {
     /// Assigns shared by the parent view or the HTTP request, used by `assign_new` on mount.
     pub fn set_parent_assigns(&mut self, assigns: Map<String, Value>) {
         self.parent_assigns = Some(assigns);
+    }
+
+    /// Keys `assign_new` took from the parent's (or the HTTP request's) assigns.
+    pub fn assign_new_keys(&self) -> &[String] {
+        &self.assign_new_keys
     }
 
     /// Sets the initial flash (from the page or a live redirect).

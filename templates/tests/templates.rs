@@ -11,3 +11,5 @@ mod splice;
 mod tracking;
 // LiveView helpers, layouts, errors, colocated templates.
 mod liveview;
+// Render → diff → merge → HTML, with core's diff engine and client merge.
+mod roundtrip;
