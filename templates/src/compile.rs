@@ -577,3 +577,73 @@ fn path_expr(p: &Path) -> PathExpr {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::node::{Deps, Node};
+    use crate::registry::TemplateRegistry;
+
+    fn keys(list: &[&str]) -> Deps {
+        let mut deps = Deps::none();
+        list.iter().for_each(|k| deps.add(&Deps::key(k)));
+        deps
+    }
+
+    /// The dependencies of each top-level slot of `source`.
+    fn deps(source: &str) -> Vec<Deps> {
+        let mut registry = TemplateRegistry::new();
+        registry.register_partial("card", "{{name}}{{@root.site}}{{../up}}").unwrap();
+        registry.register_helper(
+            "shout",
+            |_: &handlebars::Helper<'_>,
+             _: &handlebars::Handlebars<'_>,
+             _: &handlebars::Context,
+             _: &mut handlebars::RenderContext<'_, '_>,
+             _: &mut dyn handlebars::Output| Ok(()),
+        );
+        let template = registry.compile("t", source).unwrap();
+        template.root_fragment().slots.iter().map(|s| s.deps.clone()).collect()
+    }
+
+    #[test]
+    fn paths_read_their_first_segment() {
+        assert_eq!(
+            deps("{{a.b.c}}{{{d}}}{{@root.e}}{{this.f}}{{this}}"),
+            vec![keys(&["a"]), keys(&["d"]), keys(&["e"]), keys(&["f"]), Deps::All]
+        );
+    }
+
+    #[test]
+    fn blocks_map_inner_paths_to_root_keys() {
+        assert_eq!(
+            deps("{{#with user}}{{name}}{{../title}}{{/with}}"),
+            vec![keys(&["user", "title"])]
+        );
+        assert_eq!(
+            deps("{{#each rows as |r i|}}{{r.x}}{{i}}{{@index}}{{../t}}{{/each}}"),
+            vec![keys(&["rows", "t"])]
+        );
+        assert_eq!(deps("{{#if a}}{{b}}{{else}}{{c}}{{/if}}"), vec![keys(&["a", "b", "c"])]);
+        assert_eq!(deps("{{> card user up=x}}"), vec![keys(&["user", "site", "x"])]);
+        assert_eq!(deps("{{> card}}"), vec![keys(&["name", "site", "up"])]);
+    }
+
+    #[test]
+    fn helpers_read_their_arguments_or_everything() {
+        assert_eq!(
+            deps("{{eq a (len b)}}{{shout c}}{{shout}}{{#shout}}{{d}}{{/shout}}"),
+            vec![keys(&["a", "b"]), keys(&["c"]), Deps::All, Deps::All]
+        );
+        assert_eq!(
+            deps("{{csrf_meta}}{{live_patch t to=u}}"),
+            vec![keys(&["csrf_token"]), keys(&["t", "u"])]
+        );
+    }
+
+    #[test]
+    fn inline_partials_render_the_whole_template() {
+        let registry = TemplateRegistry::new();
+        let template = registry.compile("t", "{{#*inline \"p\"}}x{{/inline}}{{> p}}").unwrap();
+        assert!(matches!(template.root_fragment().slots[0].node, Node::Whole(_)));
+    }
+}

@@ -15,7 +15,7 @@ use liveview_core::{Assigns, Comprehension, Dynamic, Rendered};
 use serde_json::{Map, Value};
 
 use crate::live::{self, LiveOutput};
-use crate::node::{Builtin, Expr, Fragment, Node, PathExpr, Slot};
+use crate::node::{Builtin, Deps, Expr, Fragment, Node, PathExpr, Slot};
 use crate::template::Compiled;
 
 /// A render failure; `located` once a slot position was put in front.
@@ -104,6 +104,14 @@ pub(crate) struct Cx<'a> {
     inner: Option<RefCell<Option<Rendered>>>,
 }
 
+impl Cx<'_> {
+    /// True when a slot with these dependencies must be rendered. A layout render always
+    /// renders `{{{inner_content}}}` (and whatever else depends on everything).
+    fn dirty(&self, deps: &Deps) -> bool {
+        deps.is_dirty(self.assigns) || (self.inner.is_some() && *deps == Deps::All)
+    }
+}
+
 impl<'a> Cx<'a> {
     pub(crate) fn new(
         compiled: &'a Compiled,
@@ -128,7 +136,7 @@ impl<'a> Cx<'a> {
     ) -> Result<Rendered> {
         let mut dynamics = Vec::with_capacity(frag.slots.len());
         for slot in &frag.slots {
-            if full || slot.deps.is_dirty(self.assigns) {
+            if full || self.dirty(&slot.deps) {
                 let d = self
                     .slot(slot, scope, full)
                     .map_err(|e| e.locate(&self.compiled.name, slot.pos))?;
@@ -170,12 +178,12 @@ impl<'a> Cx<'a> {
                 let truthy = self.expr(cond, scope)?.is_truthy(include_zero) != *negate;
                 let branch = if truthy { then } else { inverse };
                 // A changed condition may have switched branches: send the whole branch.
-                let full = full || switch.is_dirty(self.assigns);
+                let full = full || self.dirty(switch);
                 Ok(Dynamic::Nested(Box::new(self.fragment(branch, scope, full)?)))
             }
             Node::With { value, param, switch, body, inverse } => {
                 let value = self.expr(value, scope)?;
-                let full = full || switch.is_dirty(self.assigns);
+                let full = full || self.dirty(switch);
                 if !value.is_truthy(false) {
                     return Ok(Dynamic::Nested(Box::new(self.fragment(inverse, scope, full)?)));
                 }
@@ -528,4 +536,50 @@ fn render_context<'r>(scope: &'r Scope<'_>) -> RenderContext<'r, 'r> {
     let mut rc = RenderContext::new(None);
     rc.replace_blocks(blocks);
     rc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn walk_follows_handlebars_get_data() {
+        let v = json!({"a": [{"b": 1}], "s": "str"});
+        let segs = |p: &str| p.split('.').map(Box::from).collect::<Vec<Box<str>>>();
+        assert_eq!(walk(&v, &segs("a.0.b")).unwrap(), Some(&json!(1)));
+        assert_eq!(walk(&v, &segs("s.x")).unwrap(), None);
+        assert!(
+            walk(&v, &segs("a.length")).is_err(),
+            "handlebars rejects string indexes into arrays"
+        );
+    }
+
+    #[test]
+    fn compare_like_handlebars() {
+        assert_eq!(compare(&json!(2), &json!(10)), Some(Ordering::Less));
+        assert_eq!(compare(&json!(-1), &json!(1.5)), Some(Ordering::Less));
+        assert_eq!(compare(&json!("3"), &json!(2)), Some(Ordering::Greater));
+        assert_eq!(compare(&json!(null), &json!(2)), None);
+    }
+
+    #[test]
+    fn merge_adds_hash_to_context() {
+        let hash = [("k", Cow::Owned(json!(1)))];
+        assert_eq!(merge(&json!({"a": 2}), &hash), json!({"a": 2, "k": 1}));
+        assert_eq!(merge(&json!(["x"]), &hash), json!({"0": "x", "k": 1}));
+        assert_eq!(merge(&json!(5), &hash), json!({"k": 1}));
+    }
+
+    #[test]
+    fn values_render_like_handlebars() {
+        let mut out = String::new();
+        for v in
+            [json!("<a>"), json!(1.5), json!(true), json!(null), json!([1, "x"]), json!({"a": 1})]
+        {
+            render_value(&v, true, &mut out);
+            out.push('|');
+        }
+        assert_eq!(out, "&lt;a&gt;|1.5|true||[1, x]|[object]|");
+    }
 }

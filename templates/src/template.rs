@@ -60,6 +60,11 @@ impl CompiledTemplate {
         &self.inner.name
     }
 
+    #[cfg(test)]
+    pub(crate) fn root_fragment(&self) -> &Fragment {
+        &self.inner.root
+    }
+
     /// True when the template has a `{{{inner_content}}}` slot (it can be a layout).
     pub fn is_layout(&self) -> bool {
         self.inner.has_inner_content
@@ -107,12 +112,7 @@ impl Template for CompiledTemplate {
                 self.inner.name
             )));
         }
-        // The inner render is always new: its own `None`s say what did not change.
-        let mut changed = assigns.clone();
-        if !changed.is_all_changed() {
-            changed.mark_changed("inner_content");
-        }
-        self.render_with(&changed, Some(inner))
+        self.render_with(assigns, Some(inner))
     }
 }
 

@@ -34,6 +34,10 @@ const CORPUS: &[&str] = &[
     "{{this.title}} {{./cls}} {{@root.title}} {{#with user}}{{@root.count}}{{/with}}",
     "{{#each items}}{{lookup ../items @index}}{{/each}}",
     "{{#if user.admin}}{{> user_card user}}{{/if}}",
+    "{{#each rows}}{{#twice}}{{label}}{{@index}}{{../title}}{{/twice}}{{upper label}}{{/each}}",
+    "{{#each items}}{{> greet who=this punct=@index}}{{/each}}",
+    "{{live_patch title to=cls replace=show class=\"b\"}}{{text_input \"user\" \"name\" value=user.name}}{{csrf_meta}}{{label}}",
+    "{{#each items as |it|}}{{#with ../user}}{{name}}{{it}}{{@index}}{{/with}}{{/each}}",
     "{{title}}\\{{escaped}} {{{{raw}}}}{{not parsed}}{{{{/raw}}}}",
 ];
 

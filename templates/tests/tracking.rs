@@ -141,3 +141,18 @@ fn unknown_block_helpers_depend_on_everything() {
     a.set("b", 3).unwrap();
     assert!(t.render(&a).unwrap().dynamics[0].is_some());
 }
+
+#[test]
+fn layouts_always_carry_the_inner_render() {
+    let reg = registry();
+    let layout = reg
+        .compile("layout", "<body>{{title}}{{#if show}}{{{inner_content}}}{{/if}}</body>")
+        .unwrap();
+    let a = after_first_render(json!({"title": "t", "show": true}));
+    let r = layout.render_layout(&a, Rendered::from_static("<p>inner</p>")).unwrap();
+    assert_eq!(r.dynamics[0], None);
+    let branch = nested(&r.dynamics[1]);
+    assert!(
+        matches!(&branch.dynamics[0], Some(Dynamic::Nested(inner)) if inner.statics.parts()[0].as_ref() == "<p>inner</p>")
+    );
+}
