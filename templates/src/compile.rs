@@ -203,11 +203,8 @@ impl Compiler<'_> {
                 return Ok((Node::Live { helper, params, hash }, deps));
             }
             if let Some(op) = Builtin::from_name(&name) {
-                let (params, hash, deps) = self.args(h, pos)?;
-                return Ok((
-                    Node::Output { expr: Expr::Builtin { op, params, hash }, escape },
-                    deps,
-                ));
+                let (params, _, deps) = self.args(h, pos)?;
+                return Ok((Node::Output { expr: Expr::Builtin { op, params }, escape }, deps));
             }
         }
         if !self.has_helper(&name) {
@@ -235,8 +232,8 @@ impl Compiler<'_> {
         match (name.as_str(), builtin_cond) {
             ("if" | "unless", _) | (_, Some(_)) if !h.params.is_empty() => {
                 let (cond, switch) = if let Some(op) = builtin_cond {
-                    let (params, hash, deps) = self.args(h, pos)?;
-                    (Expr::Builtin { op, params, hash }, deps)
+                    let (params, _, deps) = self.args(h, pos)?;
+                    (Expr::Builtin { op, params }, deps)
                 } else {
                     let (cond, deps) = self.param(&h.params[0], pos)?;
                     let mut deps = deps;
@@ -435,8 +432,8 @@ impl Compiler<'_> {
                 let name = h.name.as_name().unwrap_or_default().to_owned();
                 match Builtin::from_name(&name).filter(|_| !self.is_user(&name)) {
                     Some(op) => {
-                        let (params, hash, deps) = self.args(h, pos)?;
-                        Ok((Expr::Builtin { op, params, hash }, deps))
+                        let (params, _, deps) = self.args(h, pos)?;
+                        Ok((Expr::Builtin { op, params }, deps))
                     }
                     None if self.has_helper(&name) => {
                         let (_, _, deps) = self.args(h, pos)?;

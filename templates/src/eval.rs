@@ -335,12 +335,11 @@ impl<'a> Cx<'a> {
         match e {
             Expr::Literal(v) => Ok(Cow::Borrowed(v)),
             Expr::Path(p) => Ok(self.path(p, scope)?.unwrap_or(Cow::Owned(Value::Null))),
-            Expr::Builtin { op, params, hash } => {
+            Expr::Builtin { op, params } => {
                 let mut values = Vec::with_capacity(params.len());
                 for p in params {
                     values.push(self.expr(p, scope)?);
                 }
-                let _ = hash;
                 builtin(*op, values)
             }
             Expr::User(param) => {

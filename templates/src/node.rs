@@ -71,11 +71,10 @@ pub(crate) enum PathExpr {
 pub(crate) enum Expr {
     Path(PathExpr),
     Literal(Value),
-    /// A helper we evaluate ourselves.
+    /// A helper we evaluate ourselves (none of them reads hash arguments).
     Builtin {
         op: Builtin,
         params: Vec<Expr>,
-        hash: Vec<(Box<str>, Expr)>,
     },
     /// A user helper in a subexpression: evaluated by handlebars.
     User(Box<Parameter>),
