@@ -13,3 +13,5 @@ mod tracking;
 mod liveview;
 // Render → diff → merge → HTML, with core's diff engine and client merge.
 mod roundtrip;
+// Random templates: splice and round trip.
+mod generated;
