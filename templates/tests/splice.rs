@@ -38,6 +38,8 @@ const CORPUS: &[&str] = &[
     "{{#each items}}{{> greet who=this punct=@index}}{{/each}}",
     "{{live_patch title to=cls replace=show class=\"b\"}}{{text_input \"user\" \"name\" value=user.name}}{{csrf_meta}}{{label}}",
     "{{#each items as |it|}}{{#with ../user}}{{name}}{{it}}{{@index}}{{/with}}{{/each}}",
+    "a  {{~title~}}  b {{#if show~}}  x  {{~/if}} c\n  {{~#each items}} {{this~}} {{/each~}}\n",
+    "{{#each user as |v k|}}{{k}}:{{v}}@{{@key}}/{{@last}} {{/each}}",
     "{{title}}\\{{escaped}} {{{{raw}}}}{{not parsed}}{{{{/raw}}}}",
 ];
 
