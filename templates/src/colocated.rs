@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use liveview_core::{Assigns, RenderError, Rendered, Template};
@@ -48,6 +48,7 @@ pub struct StaticTemplate {
     /// again in dev mode. `None` for inline templates.
     origin: Option<(&'static str, &'static str)>,
     state: RwLock<Option<Loaded>>,
+    reloads: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -70,13 +71,20 @@ impl StaticTemplate {
             source,
             origin: Some((caller, manifest_dir)),
             state: RwLock::new(None),
+            reloads: AtomicU64::new(0),
         }
     }
 
     /// An inline template (use `template!(inline: "...")`).
     #[doc(hidden)]
     pub const fn inline(name: &'static str, source: &'static str) -> StaticTemplate {
-        StaticTemplate { name, source, origin: None, state: RwLock::new(None) }
+        StaticTemplate {
+            name,
+            source,
+            origin: None,
+            state: RwLock::new(None),
+            reloads: AtomicU64::new(0),
+        }
     }
 
     /// The compiled template (compiling or reloading it first when needed).
@@ -97,7 +105,12 @@ impl StaticTemplate {
         }
         let template = match &file {
             Some(path) if modified.is_some() => match std::fs::read_to_string(path) {
-                Ok(source) => TemplateRegistry::global().compile(self.name, &source),
+                // A new generation gives the reloaded template new fingerprints: the diff
+                // engine then asks for a full render instead of trusting stale `None`s.
+                Ok(source) => {
+                    let generation = self.reloads.fetch_add(1, Ordering::Relaxed) + 1;
+                    TemplateRegistry::global().compile_generation(self.name, &source, generation)
+                }
                 Err(e) => {
                     Err(TemplateError::new(self.name, (1, 1), TemplateErrorKind::Io(e.to_string())))
                 }

@@ -43,16 +43,20 @@ struct Compiler<'a> {
     partials: Vec<String>,
     fragments: u64,
     has_inner_content: bool,
+    generation: u64,
 }
 
-/// Compiles a parsed template.
+/// Compiles a parsed template. `generation` goes into every fingerprint, so a template
+/// reloaded from disk never shares fingerprints with its previous version.
 pub(crate) fn compile(
     name: &str,
     parsed: &HbTemplate,
     shared: Arc<Shared>,
+    generation: u64,
 ) -> Result<CompiledTemplate, TemplateError> {
     let mut c = Compiler {
         file: name,
+        generation,
         shared: &shared,
         scopes: vec![Scope { origin: Origin::Root, params: Vec::new(), has_locals: false }],
         partials: vec![name.to_owned()],
@@ -120,7 +124,7 @@ impl Compiler<'_> {
         // The salt keeps fingerprints of different fragments apart even when their statics
         // are equal (`{{#if a}}{{x}}{{else}}{{y}}{{/if}}`).
         self.fragments += 1;
-        let salt = format!("\u{0}hbs:{}:{}", self.file, self.fragments);
+        let salt = format!("\u{0}hbs:{}:{}:{}", self.file, self.generation, self.fragments);
         let fingerprint = Fingerprint::of_statics(
             &std::iter::once(salt.as_str())
                 .chain(statics.iter().map(String::as_str))

@@ -113,8 +113,18 @@ impl TemplateRegistry {
     /// # Errors
     /// Syntax errors, unbalanced blocks and unknown helpers, with line and column.
     pub fn compile(&self, name: &str, source: &str) -> Result<CompiledTemplate, TemplateError> {
+        self.compile_generation(name, source, 0)
+    }
+
+    /// [`TemplateRegistry::compile`] for the `generation`-th version of a reloaded file.
+    pub(crate) fn compile_generation(
+        &self,
+        name: &str,
+        source: &str,
+        generation: u64,
+    ) -> Result<CompiledTemplate, TemplateError> {
         let parsed = parse(name, source)?;
-        compile::compile(name, &parsed, Arc::clone(&self.shared))
+        compile::compile(name, &parsed, Arc::clone(&self.shared), generation)
     }
 
     /// A copy of the global registry (what `template!` compiles against).

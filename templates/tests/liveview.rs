@@ -134,12 +134,18 @@ fn dev_reload_rereads_a_changed_file() {
     let t = liveview_templates::template!("reload_live.html.hbs");
     let render = || to_html(&t.render(&assigns(&json!({"x": 1}))).unwrap()).unwrap();
     assert_eq!(render(), "<p>v1 1</p>");
+    let before = t.render(&assigns(&json!({"x": 1}))).unwrap().fingerprint;
     // File systems with coarse timestamps: make sure the modification time moves.
     let file = std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap();
     std::io::Write::write_all(&mut &file, b"<p>v2 {{x}}</p>").unwrap();
     file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
     drop(file);
     assert_eq!(render(), "<p>v2 1</p>");
+    let after = t.render(&assigns(&json!({"x": 1}))).unwrap().fingerprint;
+    assert_ne!(
+        before, after,
+        "a reloaded template gets new fingerprints, so stale `None`s cannot be trusted"
+    );
     set_dev_reload(false);
     std::fs::write(&path, "<p>v1 {{x}}</p>").unwrap();
 }
