@@ -49,10 +49,16 @@ fn setup() -> Setup {
 fn bench(c: &mut Criterion) {
     let s = setup();
     let mut group = c.benchmark_group("table_1000_rows");
-    group.bench_function("handlebars_full", |b| b.iter(|| s.template.render_handlebars(black_box(&s.context))));
+    group.bench_function("handlebars_full", |b| {
+        b.iter(|| s.template.render_handlebars(black_box(&s.context)))
+    });
     group.bench_function("compiled_full", |b| b.iter(|| s.template.render(black_box(&s.full))));
-    group.bench_function("tracked_unrelated_change", |b| b.iter(|| s.template.render(black_box(&s.unrelated))));
-    group.bench_function("tracked_one_row_changed", |b| b.iter(|| s.template.render(black_box(&s.one_row))));
+    group.bench_function("tracked_unrelated_change", |b| {
+        b.iter(|| s.template.render(black_box(&s.unrelated)))
+    });
+    group.bench_function("tracked_one_row_changed", |b| {
+        b.iter(|| s.template.render(black_box(&s.one_row)))
+    });
     group.finish();
     print_ratios(&s);
 }
@@ -73,7 +79,9 @@ fn print_ratios(s: &Setup) {
     let full = mean(|| drop(black_box(s.template.render(&s.full))));
     let unrelated = mean(|| drop(black_box(s.template.render(&s.unrelated))));
     let one_row = mean(|| drop(black_box(s.template.render(&s.one_row))));
-    println!("\nmeans: handlebars full {hb:?} | compiled full {full:?} | unrelated change {unrelated:?} | one row {one_row:?}");
+    println!(
+        "\nmeans: handlebars full {hb:?} | compiled full {full:?} | unrelated change {unrelated:?} | one row {one_row:?}"
+    );
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
         "ratios: handlebars/compiled full {:.2}x | full/unrelated {:.0}x | full/one-row {:.2}x | handlebars/one-row {:.2}x",
