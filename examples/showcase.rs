@@ -16,7 +16,7 @@ use serde_json::json;
 
 // The demos live in examples/showcase/, one view per file with its template beside it.
 #[path = "showcase"]
-mod demos {
+pub(crate) mod demos {
     pub mod chat_live;
     pub mod clock_live;
     pub mod components_live;
@@ -58,7 +58,7 @@ fn thermostat_session() -> Session {
     session
 }
 
-fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
+pub(crate) fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
     let app = App::builder()
         .secret_key_base_from_env("LIVEVIEW_SECRET")
         .signing_salt("showcase signing salt")

@@ -6,6 +6,9 @@ mod faults;
 mod head_proptest;
 // Two nodes over Redis: broadcasts, failover, presence (issue #9).
 mod multinode;
+// The showcase's views driven in-process with LiveViewTest (issue #7).
+#[cfg(feature = "testing")]
+mod showcase;
 // Shared test client (Phoenix protocol over WebSocket and long-poll) and fake endpoints.
 mod support;
 // One-port server, WebSocket, long-poll, tiny_http adapter, conformance (issue #5).

@@ -90,6 +90,15 @@ pub enum Command {
     Subscribe(String),
     /// Unsubscribe this view from a PubSub topic.
     Unsubscribe(String),
+    /// Broadcast on a PubSub topic (`Phoenix.PubSub.broadcast/3` from a view).
+    Broadcast {
+        /// The topic.
+        topic: String,
+        /// The event name.
+        event: String,
+        /// The payload.
+        payload: Value,
+    },
 }
 
 /// The socket: assigns, flash, connection facts and pending requests of one view (or
@@ -403,6 +412,27 @@ impl Socket {
     /// Unsubscribes from a PubSub topic.
     pub fn unsubscribe(&mut self, topic: &str) {
         self.commands.push(Command::Unsubscribe(topic.to_owned()));
+    }
+
+    /// Broadcasts `payload` to every view subscribed to `topic` — on every node when the app
+    /// uses a multi-node PubSub — including this one if it is subscribed
+    /// (`Phoenix.PubSub.broadcast/3`). Sent after the callback returns.
+    ///
+    /// # Errors
+    /// When `payload` cannot be serialized.
+    pub fn broadcast(
+        &mut self,
+        topic: &str,
+        event: &str,
+        payload: impl Serialize,
+    ) -> ViewResult<&mut Socket> {
+        let payload = serde_json::to_value(payload)?;
+        self.commands.push(Command::Broadcast {
+            topic: topic.to_owned(),
+            event: event.to_owned(),
+            payload,
+        });
+        Ok(self)
     }
 
     // ----- runtime side ----------------------------------------------------------------------

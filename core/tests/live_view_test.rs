@@ -376,3 +376,58 @@ fn timeouts_and_unknown_pages_are_errors() {
     };
     assert!(LiveViewTest::live_with(&app(), "/page", options).is_ok());
 }
+
+struct Room;
+
+impl LiveView for Room {
+    fn mount(_: &MountParams, _: &Session, socket: &mut Socket) -> ViewResult<Self> {
+        if socket.is_connected() {
+            socket.subscribe("room");
+        }
+        socket.assign("heard", "")?;
+        Ok(Room)
+    }
+
+    fn template() -> Option<&'static dyn Template> {
+        static T: OnceLock<Mini> = OnceLock::new();
+        Some(mini(
+            &T,
+            r#"<p id="heard">{heard}</p><button id="say" phx-click="say" phx-value-text="hi">say</button>"#,
+        ))
+    }
+
+    fn handle_event(&mut self, _: &str, params: Value, socket: &mut Socket) -> ViewResult {
+        socket.broadcast("room", "said", json!({"text": params["text"]}))?;
+        Ok(())
+    }
+
+    fn handle_info(&mut self, message: Message, socket: &mut Socket) -> ViewResult {
+        if let Some(b) = message.downcast_ref::<liveview_core::Broadcast>() {
+            socket.assign(
+                "heard",
+                format!("{}:{}", b.event, b.payload["text"].as_str().unwrap_or("")),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn socket_broadcast_reaches_every_subscriber() {
+    let app = App::builder()
+        .secret_key_base([4u8; 64])
+        .signing_salt("harness-salt")
+        .live::<Room>("/room")
+        .build()
+        .unwrap();
+    let mut a = LiveViewTest::live(&app, "/room").unwrap();
+    let mut b = LiveViewTest::live(&app, "/room").unwrap();
+    a.element("#say").click().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !(a.has_element_with_text("#heard", "said:hi")
+        && b.has_element_with_text("#heard", "said:hi"))
+    {
+        assert!(std::time::Instant::now() < deadline, "broadcast not delivered");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

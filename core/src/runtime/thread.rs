@@ -387,6 +387,9 @@ impl Shell<'_> {
             Command::Unsubscribe(topic) => {
                 self.rt.shared.pubsub.unsubscribe(&topic, self.subscriber)
             }
+            Command::Broadcast { topic, event, payload } => {
+                self.rt.shared.pubsub.broadcast(&topic, &event, payload);
+            }
         }
         Ok(())
     }

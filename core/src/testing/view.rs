@@ -484,6 +484,7 @@ pub struct Element<'a> {
 
 impl Element<'_> {
     fn find(&mut self) -> Result<ElementInfo, TestError> {
+        self.test.socket.drain()?;
         let html = self.test.html_of(&self.view.clone())?;
         dom::select(&html, &self.selector, self.text.as_deref())?
             .into_iter()
@@ -501,6 +502,7 @@ impl Element<'_> {
     /// # Errors
     /// [`TestError::NoElement`].
     pub fn render(&mut self) -> Result<String, TestError> {
+        self.test.socket.drain()?;
         let html = self.test.html_of(&self.view.clone())?;
         dom::outer_html(&html, &self.selector)?
             .into_iter()
@@ -513,6 +515,7 @@ impl Element<'_> {
     /// # Errors
     /// [`TestError::NoElement`].
     pub fn inner_html(&mut self) -> Result<String, TestError> {
+        self.test.socket.drain()?;
         let html = self.test.html_of(&self.view.clone())?;
         dom::inner_html(&html, &self.selector)?
             .into_iter()
@@ -664,6 +667,7 @@ pub struct Form<'a> {
 
 impl Form<'_> {
     fn find(&mut self) -> Result<ElementInfo, TestError> {
+        self.test.socket.drain()?;
         let html = self.test.html_of(&self.view.clone())?;
         dom::select(&html, &self.selector, None)?
             .into_iter()
