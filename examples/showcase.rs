@@ -9,6 +9,7 @@
 
 use std::error::Error;
 use std::sync::Arc;
+use std::time::Duration;
 
 use liveview::{App, LocalPubSub, PubSub, Session};
 use liveview_transports::{Server, ServerConfig};
@@ -58,8 +59,26 @@ fn thermostat_session() -> Session {
     session
 }
 
+/// `SHOWCASE_HIBERNATE_AFTER_MS` shortens the idle time before a view hibernates (default
+/// 15 s), so the browser tests can check that views keep working after hibernation.
+fn hibernate_after() -> Result<Option<Duration>, Box<dyn Error>> {
+    match std::env::var("SHOWCASE_HIBERNATE_AFTER_MS") {
+        Ok(ms) => {
+            let ms: u64 = ms.parse().map_err(|_| {
+                format!("SHOWCASE_HIBERNATE_AFTER_MS must be milliseconds, got {ms:?}")
+            })?;
+            Ok(Some(Duration::from_millis(ms)))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
 pub(crate) fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> {
-    let app = App::builder()
+    let mut builder = App::builder();
+    if let Some(after) = hibernate_after()? {
+        builder = builder.hibernate_after(after);
+    }
+    let app = builder
         .secret_key_base_from_env("LIVEVIEW_SECRET")
         .signing_salt("showcase signing salt")
         .root_layout(liveview_templates::template!("showcase/root.html.hbs"))

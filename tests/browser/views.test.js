@@ -102,3 +102,21 @@ for (const transport of TRANSPORTS) {
     });
   });
 }
+
+describe("mixed transports", () => {
+  test("chat: a WebSocket tab and a long-poll tab see each other's messages", T, async () => {
+    const ws = await newPage(env.browser);
+    const lp = await newPage(env.browser);
+    await openLive(ws, env.server, "/chat", "websocket");
+    await openLive(lp, env.server, "/chat", "longpoll");
+    const has = (t) => Array.from(document.querySelectorAll("#messages li")).some((li) => li.textContent.includes(t));
+    await ws.fill("#chat-input", "from the websocket tab");
+    await ws.press("#chat-input", "Enter");
+    await waitUntil(lp, has, "from the websocket tab", "the websocket tab's message");
+    await lp.fill("#chat-input", "from the long-poll tab");
+    await lp.press("#chat-input", "Enter");
+    await waitUntil(ws, has, "from the long-poll tab", "the long-poll tab's message");
+    await ws.context().close();
+    await lp.context().close();
+  });
+});

@@ -54,7 +54,8 @@ async function waitReady(base, child, timeoutMs) {
 
 /** One showcase process; `restart()` keeps the port (for reconnect tests). */
 class Showcase {
-  constructor(port) {
+  constructor(port, extraEnv = {}) {
+    this.extraEnv = extraEnv;
     this.port = port;
     this.base = `http://127.0.0.1:${port}`;
     this.child = null;
@@ -68,17 +69,18 @@ class Showcase {
     fs.writeFileSync(path.join(dir, `${name}.log`), this.output());
   }
 
-  static async start() {
+  /** Starts the showcase; `extraEnv` adds environment variables (e.g. SHOWCASE_HIBERNATE_AFTER_MS). */
+  static async start(extraEnv = {}) {
     if (!fs.existsSync(BIN)) {
       throw new Error(`${BIN} is missing: run \`cargo build --examples\` (or set SHOWCASE_BIN)`);
     }
-    const server = new Showcase(await freePort());
+    const server = new Showcase(await freePort(), extraEnv);
     await server.spawn();
     return server;
   }
 
   async spawn() {
-    const env = { ...process.env, PORT: String(this.port), LIVEVIEW_SECRET: SECRET };
+    const env = { ...process.env, ...this.extraEnv, PORT: String(this.port), LIVEVIEW_SECRET: SECRET };
     env.RUST_LOG = env.RUST_LOG || "warn";
     this.child = spawn(BIN, [], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const keep = (chunk) => {

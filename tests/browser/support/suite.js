@@ -6,11 +6,14 @@ const { after, before } = require("node:test");
 const { Showcase } = require("./server");
 const { launch } = require("./browser");
 
-/** Registers before/after hooks; returns an object filled with {server, browser}. */
-function useShowcase() {
+/**
+ * Registers before/after hooks; returns an object filled with {server, browser}.
+ * `serverEnv` adds environment variables for the showcase process.
+ */
+function useShowcase(serverEnv = {}) {
   const env = {};
   before(async () => {
-    env.server = await Showcase.start();
+    env.server = await Showcase.start(serverEnv);
     env.browser = await launch();
   });
   after(async () => {
