@@ -125,7 +125,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => 4000,
     };
     let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());
-    chat_live::use_pubsub(Arc::clone(&pubsub));
     let app = build_app(pubsub)?;
     let server = Server::bind(("127.0.0.1", port), ServerConfig::default())?;
     // PORT=0 picks a free port; this line tells which (the browser tests read nothing else).

@@ -1,7 +1,7 @@
 //! The showcase's views driven in-process with `LiveViewTest` (issue #7): the same app the
 //! browser tests serve, without a browser or a socket.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use liveview::testing::{LiveViewTest, TestError};
@@ -13,14 +13,8 @@ use liveview::{App, LocalPubSub, PubSub};
 mod app;
 
 fn showcase() -> App {
-    // One PubSub for the whole test binary: the chat demo keeps the first one it is given.
-    static PUBSUB: OnceLock<Arc<dyn PubSub>> = OnceLock::new();
-    let pubsub = PUBSUB.get_or_init(|| {
-        let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());
-        app::demos::chat_live::use_pubsub(Arc::clone(&pubsub));
-        pubsub
-    });
-    app::build_app(Arc::clone(pubsub)).expect("the showcase builds")
+    let pubsub: Arc<dyn PubSub> = Arc::new(LocalPubSub::new());
+    app::build_app(pubsub).expect("the showcase builds")
 }
 
 fn live(path: &str) -> LiveViewTest {

@@ -1,12 +1,10 @@
 //! `/chat`: PubSub. Every connected chat view subscribes to the `chat` topic; a message sent
 //! in one tab is broadcast and appears in every tab.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 
-use liveview::{
-    Broadcast, LiveView, Message, MountParams, PubSub, Session, Socket, Template, ViewResult,
-};
+use liveview::{Broadcast, LiveView, Message, MountParams, Session, Socket, Template, ViewResult};
 use serde_json::{Value, json};
 
 use super::params;
@@ -15,16 +13,8 @@ const TOPIC: &str = "chat";
 /// Messages kept for views that join later.
 const HISTORY_LEN: usize = 50;
 
-/// The app's PubSub, handed over by `main` before the server starts.
-static PUBSUB: OnceLock<Arc<dyn PubSub>> = OnceLock::new();
 /// The last messages, shared by every chat view of this process.
 static HISTORY: Mutex<Vec<Value>> = Mutex::new(Vec::new());
-
-/// Gives the chat the PubSub the app was built with.
-pub fn use_pubsub(pubsub: Arc<dyn PubSub>) {
-    // A second call keeps the first PubSub; main calls this once.
-    let _ = PUBSUB.set(pubsub);
-}
 
 fn history() -> Vec<Value> {
     HISTORY.lock().map(|h| h.clone()).unwrap_or_default()
@@ -67,9 +57,8 @@ impl LiveView for ChatLive {
             let excess = history.len().saturating_sub(HISTORY_LEN);
             history.drain(..excess);
         }
-        let pubsub = PUBSUB.get().ok_or("chat: main did not call use_pubsub")?;
         // This view is subscribed too, so it renders the message when the broadcast arrives.
-        pubsub.broadcast(TOPIC, "new_message", message);
+        socket.broadcast(TOPIC, "new_message", message)?;
         socket.assign("draft", "")?;
         Ok(())
     }
