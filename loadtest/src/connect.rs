@@ -81,6 +81,10 @@ pub fn open(url: &HttpUrl, page_url: &str, timeout: Duration) -> Result<Joined, 
     stream.set_write_timeout(Some(timeout)).map_err(|e| ws_err(&e))?;
     let mut request =
         url.websocket_url(&page.csrf_token).into_client_request().map_err(|e| ws_err(&e))?;
+    // Browsers always send Origin on a WebSocket upgrade; servers check it against Host.
+    let origin =
+        HeaderValue::from_str(&format!("http://{}", url.authority())).map_err(|e| ws_err(&e))?;
+    request.headers_mut().insert("origin", origin);
     if !page.cookie.is_empty() {
         let cookie = HeaderValue::from_str(&page.cookie).map_err(|e| ws_err(&e))?;
         request.headers_mut().insert("cookie", cookie);

@@ -272,10 +272,10 @@ fn table_section(md: &mut String, runs: &[RunResult], present: &[&str]) {
         for r in runs.iter().filter(|r| r.server == *s && r.scenario == "table") {
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.0} | {} | {} | {} | {:.0} / {} | {:.0} | {:.0} | {} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {} | {:.0} / {} | {:.0} | {:.0} | {} | {:.1} |",
                 r.server,
                 r.joined,
-                r.target_rate,
+                if r.mode == "rate" { format!("{:.0}", r.target_rate) } else { "max (b2b)".into() },
                 us(r.latency.p50_us),
                 us(r.latency.p99_us),
                 us(r.latency.max_us),
