@@ -83,7 +83,11 @@ impl Assigns {
     /// # Errors
     /// Returns serde_json's error when `value` cannot be represented as JSON (e.g. a map with
     /// non-string keys).
-    pub fn set(&mut self, key: impl Into<String>, value: impl Serialize) -> Result<(), serde_json::Error> {
+    pub fn set(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Serialize,
+    ) -> Result<(), serde_json::Error> {
         let value = serde_json::to_value(value)?;
         self.put(key, value);
         Ok(())

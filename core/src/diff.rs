@@ -1,15 +1,34 @@
 //! The diff engine: what changed since the client's last render, in the wire format of
 //! `phoenix_live_view` 1.2 (Phoenix's `diff.ex`).
 //!
-//! STUB: sends full renders; the real engine (fingerprints, comprehension entries) replaces
-//! the internals without changing this API.
+//! A [`DiffTracker`] remembers, per view root and per component, the fingerprints the client
+//! has (and, inside comprehensions, the entries' values). Each render is diffed against it:
+//! - a node whose fingerprint is new is sent whole: dynamics, `"s"` (always an array of
+//!   strings) and `"r":1` for root-flagged nodes;
+//! - a known node sends only the slots that carry a value (`None` = unchanged);
+//! - a comprehension with known statics sends `{"k":{"<i>":entry,...,"kc":N}}` with only the
+//!   entries whose values differ (partially, down to the changed slots); nothing at all when
+//!   nothing changed; streams always send their entries and `"stream"` operations.
+//!
+//! Deliberate simplifications that the 1.2 client accepts (see `phoenix-protocol.md` §7):
+//! no `p` templates, no statics shared between components (`"s"` is never an integer), no
+//! moved comprehension entries (so never `km`). Serialization writes JSON text directly.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::rendered::{Cid, Dynamic, Rendered};
+use crate::rendered::{Cid, Rendered};
+use crate::wire::{self, write_key, write_str};
+
+mod walk;
+
+use walk::HeldNode;
 
 /// Why a diff could not be computed.
+///
+/// After an error the tracker no longer trusts what it knew about the node: the next diff of
+/// it is a full render (for the view root, that also drops all components, see
+/// [`DiffTracker::diff_root`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DiffError {
@@ -18,28 +37,65 @@ pub enum DiffError {
     MissingDynamic,
     /// An unresolved `ComponentCall`/`ChildCall` reached the diff engine.
     Unresolved,
+    /// A node's number of dynamics does not fit its statics (`statics.len() - 1`), or differs
+    /// from what the client holds for the same fingerprint; the template front end is wrong.
+    SlotCount {
+        /// Slots the statics (or the client's copy) have room for.
+        expected: usize,
+        /// Dynamics the node carries.
+        found: usize,
+    },
 }
 
 impl std::fmt::Display for DiffError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DiffError::MissingDynamic => f.write_str("unchanged slot without a previous value"),
-            DiffError::Unresolved => f.write_str("component or child call not resolved before diffing"),
+            DiffError::Unresolved => {
+                f.write_str("component or child call not resolved before diffing")
+            }
+            DiffError::SlotCount { expected, found } => {
+                write!(
+                    f,
+                    "rendered node has {found} dynamics where its statics have {expected} slots"
+                )
+            }
         }
     }
 }
 
 impl std::error::Error for DiffError {}
 
-/// The diff of one rendered node, ready to serialize.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct NodeDiff(Value);
+/// The diff of one rendered node: a JSON object, already serialized.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeDiff(String);
+
+impl NodeDiff {
+    /// The JSON text (an object).
+    pub fn as_json(&self) -> &str {
+        &self.0
+    }
+
+    /// The JSON text (an object), by value.
+    pub fn into_json(self) -> String {
+        self.0
+    }
+}
+
+/// Serializes as the JSON object it holds. This re-parses the text, so it is for tests and
+/// tools; the wire path is [`Diff::to_json`].
+impl Serialize for NodeDiff {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value: Value = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
+    }
+}
 
 /// What the client has: fingerprints and values of the last render, per view and component.
 #[derive(Debug, Default)]
 pub struct DiffTracker {
-    sent_root: bool,
+    root: Option<HeldNode>,
+    components: std::collections::HashMap<Cid, HeldNode>,
 }
 
 impl DiffTracker {
@@ -48,60 +104,106 @@ impl DiffTracker {
         DiffTracker::default()
     }
 
-    /// Forgets everything: the next diff of each node is a full render.
+    /// Forgets everything: the next diff of each node is a full render (a rejoin).
     pub fn reset(&mut self) {
-        self.sent_root = false;
+        self.root = None;
+        self.components.clear();
     }
 
     /// Diffs a view's render; `Ok(None)` when nothing changed.
     ///
-    /// # Errors
-    /// [`DiffError`] when `rendered` lacks values the client needs.
-    pub fn diff_root(&mut self, rendered: &Rendered) -> Result<Option<NodeDiff>, DiffError> {
-        self.sent_root = true;
-        full(rendered, false).map(|v| Some(NodeDiff(v)))
-    }
-
-    /// Diffs a component's render (roots carry `"r": 1`); `Ok(None)` when nothing changed.
+    /// When the root is sent whole (first render, or a new root fingerprint) the client
+    /// replaces its tree *and drops every component it cached*; the tracker forgets them
+    /// too, so every component the new root references must be diffed (in full) in the same
+    /// [`Diff`]: check [`DiffTracker::has_component`]. Diff the root before the components.
     ///
     /// # Errors
-    /// [`DiffError`] when `rendered` lacks values the client needs.
-    pub fn diff_component(&mut self, _cid: Cid, rendered: &Rendered) -> Result<Option<NodeDiff>, DiffError> {
-        full(rendered, true).map(|v| Some(NodeDiff(v)))
+    /// [`DiffError`] when `rendered` lacks values the client needs or is malformed; the next
+    /// root diff is then a full render (with the consequences above).
+    pub fn diff_root(&mut self, rendered: &Rendered) -> Result<Option<NodeDiff>, DiffError> {
+        let mut out = String::with_capacity(128);
+        let result = match &mut self.root {
+            Some(held) if held.fingerprint == rendered.fingerprint => {
+                changed_object(&mut out, rendered, held)
+            }
+            _ => {
+                self.components.clear();
+                walk::full_node(&mut out, rendered, false).map(|held| {
+                    self.root = Some(held);
+                    true
+                })
+            }
+        };
+        match result {
+            Ok(true) => Ok(Some(NodeDiff(out))),
+            Ok(false) => Ok(None),
+            Err(error) => {
+                self.root = None;
+                self.components.clear();
+                Err(error)
+            }
+        }
     }
 
-    /// Forgets a removed component.
-    pub fn forget_component(&mut self, _cid: Cid) {}
+    /// Diffs a component's render; `Ok(None)` when nothing changed.
+    ///
+    /// The component root is flagged `"r":1` whenever its statics are sent (the client keeps
+    /// the flag across later diffs, and needs it to find the component's element).
+    ///
+    /// # Errors
+    /// [`DiffError`] when `rendered` lacks values the client needs or is malformed; the next
+    /// diff of this component is then a full render.
+    pub fn diff_component(
+        &mut self,
+        cid: Cid,
+        rendered: &Rendered,
+    ) -> Result<Option<NodeDiff>, DiffError> {
+        let mut out = String::with_capacity(64);
+        let result = match self.components.get_mut(&cid) {
+            Some(held) if held.fingerprint == rendered.fingerprint => {
+                changed_object(&mut out, rendered, held)
+            }
+            _ => walk::full_node(&mut out, rendered, true).map(|held| {
+                self.components.insert(cid, held);
+                true
+            }),
+        };
+        match result {
+            Ok(true) => Ok(Some(NodeDiff(out))),
+            Ok(false) => Ok(None),
+            Err(error) => {
+                self.components.remove(&cid);
+                Err(error)
+            }
+        }
+    }
+
+    /// Forgets a removed component (after the client's `cids_destroyed`).
+    pub fn forget_component(&mut self, cid: Cid) {
+        self.components.remove(&cid);
+    }
+
+    /// True when the client holds component `cid` (a render of it has been diffed since the
+    /// last full root render).
+    pub fn has_component(&self, cid: Cid) -> bool {
+        self.components.contains_key(&cid)
+    }
 }
 
-fn full(rendered: &Rendered, root: bool) -> Result<Value, DiffError> {
-    let mut map = Map::new();
-    for (i, d) in rendered.dynamics.iter().enumerate() {
-        let value = match d.as_ref().ok_or(DiffError::MissingDynamic)? {
-            Dynamic::Text(t) => Value::String(t.clone()),
-            Dynamic::Nested(r) => full(r, false)?,
-            Dynamic::Component(cid) => Value::from(*cid),
-            Dynamic::Comprehension(c) => {
-                let mut k = Map::new();
-                for (j, entry) in c.entries.iter().enumerate() {
-                    let r = Rendered::new(c.statics.clone(), c.fingerprint, entry.clone());
-                    k.insert(j.to_string(), full(&r, false)?);
-                }
-                k.insert("kc".into(), Value::from(c.entries.len()));
-                let mut m = Map::new();
-                m.insert("s".into(), Value::from(c.statics.parts().iter().map(|s| s.to_string()).collect::<Vec<_>>()));
-                m.insert("k".into(), Value::Object(k));
-                Value::Object(m)
-            }
-            Dynamic::ComponentCall(_) | Dynamic::ChildCall(_) => return Err(DiffError::Unresolved),
-        };
-        map.insert(i.to_string(), value);
+/// `{...changed members...}` into `out`; `false` (and nothing written) when nothing changed.
+fn changed_object(
+    out: &mut String,
+    rendered: &Rendered,
+    held: &mut HeldNode,
+) -> Result<bool, DiffError> {
+    out.push('{');
+    walk::changed_node_members(out, rendered, held)?;
+    if out.len() == 1 {
+        out.clear();
+        return Ok(false);
     }
-    map.insert("s".into(), Value::from(rendered.statics.parts().iter().map(|s| s.to_string()).collect::<Vec<_>>()));
-    if root || rendered.root {
-        map.insert("r".into(), Value::from(1));
-    }
-    Ok(Value::Object(map))
+    out.push('}');
+    Ok(true)
 }
 
 /// A whole view diff: root, components, title, pushed events and the event reply.
@@ -124,28 +226,65 @@ pub struct Diff {
 impl Diff {
     /// True when there is nothing to send.
     pub fn is_empty(&self) -> bool {
-        self.root.is_none() && self.components.is_empty() && self.title.is_none() && self.events.is_empty() && self.reply.is_none()
+        self.root.is_none()
+            && self.components.is_empty()
+            && self.title.is_none()
+            && self.events.is_empty()
+            && self.reply.is_none()
     }
 
-    /// Serializes to the wire JSON.
+    /// Serializes to the wire JSON: the root's members, then `c`, `t`, `e` and `r`.
     pub fn to_json(&self) -> String {
-        let mut map = match &self.root {
-            Some(NodeDiff(Value::Object(m))) => m.clone(),
-            _ => Map::new(),
-        };
+        let root = self.root.as_ref().map_or("{}", NodeDiff::as_json);
+        let components: usize = self.components.iter().map(|(_, d)| d.0.len() + 12).sum();
+        let mut out = String::with_capacity(root.len() + components + 16);
+        // The root is a JSON object: reopen it to append the top-level keys.
+        out.push_str(&root[..root.len() - 1]);
         if !self.components.is_empty() {
-            let c: Map<String, Value> = self.components.iter().map(|(cid, d)| (cid.to_string(), d.0.clone())).collect();
-            map.insert("c".into(), Value::Object(c));
+            wire::comma(&mut out);
+            write_key(&mut out, wire::COMPONENTS);
+            out.push('{');
+            for (i, (cid, diff)) in self.components.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                wire::write_usize(&mut out, *cid as usize);
+                out.push_str("\":");
+                out.push_str(&diff.0);
+            }
+            out.push('}');
         }
-        if let Some(t) = &self.title {
-            map.insert("t".into(), Value::String(t.clone()));
+        if let Some(title) = &self.title {
+            wire::comma(&mut out);
+            write_key(&mut out, wire::TITLE);
+            write_str(&mut out, title);
         }
         if !self.events.is_empty() {
-            map.insert("e".into(), self.events.iter().map(|(e, p)| serde_json::json!([e, p])).collect());
+            wire::comma(&mut out);
+            write_key(&mut out, wire::EVENTS);
+            out.push('[');
+            for (i, (event, payload)) in self.events.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                write_str(&mut out, event);
+                out.push(',');
+                out.push_str(&payload.to_string());
+                out.push(']');
+            }
+            out.push(']');
         }
-        if let Some(r) = &self.reply {
-            map.insert("r".into(), r.clone());
+        if let Some(reply) = &self.reply {
+            wire::comma(&mut out);
+            write_key(&mut out, wire::REPLY);
+            out.push_str(&reply.to_string());
         }
-        Value::Object(map).to_string()
+        out.push('}');
+        out
     }
 }
+
+#[cfg(test)]
+mod tests;

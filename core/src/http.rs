@@ -52,7 +52,11 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with a status, a content type and a body.
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> HttpResponse {
-        HttpResponse { status, headers: vec![("content-type".into(), content_type.into())], body: body.into() }
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
     }
 
     /// `200` with an HTML body.

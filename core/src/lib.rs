@@ -16,6 +16,7 @@ mod assigns;
 pub mod diff;
 pub mod html;
 mod http;
+pub mod merge;
 pub mod protocol;
 mod rendered;
 pub mod session;
@@ -23,6 +24,7 @@ mod socket;
 pub mod token;
 mod transport;
 mod view;
+pub mod wire;
 
 pub use assigns::Assigns;
 pub use http::{HttpRequest, HttpResponse};
@@ -34,5 +36,5 @@ pub use socket::{Command, ConnectInfo, Navigation, Socket};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,
-    TerminateReason, Template, ViewError, ViewOptions, ViewResult, decode_params,
+    Template, TerminateReason, ViewError, ViewOptions, ViewResult, decode_params,
 };

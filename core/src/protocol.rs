@@ -24,8 +24,13 @@ impl Frame {
     /// # Errors
     /// A message saying what is malformed.
     pub fn decode(text: &str) -> Result<Frame, String> {
-        let (join_ref, msg_ref, topic, event, payload): (Option<String>, Option<String>, String, String, Value) =
-            serde_json::from_str(text).map_err(|e| format!("malformed frame: {e}"))?;
+        let (join_ref, msg_ref, topic, event, payload): (
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            Value,
+        ) = serde_json::from_str(text).map_err(|e| format!("malformed frame: {e}"))?;
         if !payload.is_object() {
             return Err("malformed frame: payload must be an object".into());
         }
@@ -34,7 +39,13 @@ impl Frame {
 
     /// Encodes a frame whose payload is already serialized JSON (the hot path: diffs are
     /// serialized once, straight to text).
-    pub fn encode_raw(join_ref: Option<&str>, msg_ref: Option<&str>, topic: &str, event: &str, payload_json: &str) -> String {
+    pub fn encode_raw(
+        join_ref: Option<&str>,
+        msg_ref: Option<&str>,
+        topic: &str,
+        event: &str,
+        payload_json: &str,
+    ) -> String {
         let mut out = String::with_capacity(payload_json.len() + topic.len() + event.len() + 32);
         out.push('[');
         push_opt(&mut out, join_ref);
@@ -53,11 +64,23 @@ impl Frame {
     /// Encodes this frame.
     pub fn encode(&self) -> String {
         let payload = serde_json::to_string(&self.payload).unwrap_or_else(|_| "{}".into());
-        Frame::encode_raw(self.join_ref.as_deref(), self.msg_ref.as_deref(), &self.topic, &self.event, &payload)
+        Frame::encode_raw(
+            self.join_ref.as_deref(),
+            self.msg_ref.as_deref(),
+            &self.topic,
+            &self.event,
+            &payload,
+        )
     }
 
     /// A `phx_reply` frame: `{"status": status, "response": response_json}`.
-    pub fn reply(join_ref: Option<&str>, msg_ref: Option<&str>, topic: &str, status: &str, response_json: &str) -> String {
+    pub fn reply(
+        join_ref: Option<&str>,
+        msg_ref: Option<&str>,
+        topic: &str,
+        status: &str,
+        response_json: &str,
+    ) -> String {
         let payload = format!(r#"{{"status":"{status}","response":{response_json}}}"#);
         Frame::encode_raw(join_ref, msg_ref, topic, "phx_reply", &payload)
     }
@@ -82,7 +105,8 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let text = r#"["3","5","lv:phx-1","event",{"type":"click","event":"inc","value":{"value":""}}]"#;
+        let text =
+            r#"["3","5","lv:phx-1","event",{"type":"click","event":"inc","value":{"value":""}}]"#;
         let frame = Frame::decode(text).unwrap();
         assert_eq!(frame.topic, "lv:phx-1");
         assert_eq!(frame.payload["event"], json!("inc"));

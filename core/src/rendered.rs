@@ -73,7 +73,12 @@ pub struct Rendered {
 impl Rendered {
     /// A rendered node whose dynamics are all present (a full render).
     pub fn new(statics: Statics, fingerprint: Fingerprint, dynamics: Vec<Dynamic>) -> Rendered {
-        Rendered { statics, dynamics: dynamics.into_iter().map(Some).collect(), fingerprint, root: false }
+        Rendered {
+            statics,
+            dynamics: dynamics.into_iter().map(Some).collect(),
+            fingerprint,
+            root: false,
+        }
     }
 
     /// A static-only fragment (no dynamics), e.g. plain text.

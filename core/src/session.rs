@@ -96,7 +96,8 @@ impl Sessions {
     /// # Errors
     /// [`SessionError`] when tampered, expired, outdated or for another id.
     pub fn verify_session(&self, token: &str, id: &str) -> Result<SessionPayload, SessionError> {
-        let (kind, payload): (String, SessionPayload) = self.session.verify(token, SESSION_MAX_AGE)?;
+        let (kind, payload): (String, SessionPayload) =
+            self.session.verify(token, SESSION_MAX_AGE)?;
         if kind != "session" {
             return Err(SessionError::Token(TokenError::Invalid));
         }
@@ -116,7 +117,8 @@ impl Sessions {
     /// # Errors
     /// [`SessionError`] when tampered, expired, outdated or for another id.
     pub fn verify_static(&self, token: &str, id: &str) -> Result<StaticPayload, SessionError> {
-        let (kind, payload): (String, StaticPayload) = self.session.verify(token, SESSION_MAX_AGE)?;
+        let (kind, payload): (String, StaticPayload) =
+            self.session.verify(token, SESSION_MAX_AGE)?;
         if kind != "static" {
             return Err(SessionError::Token(TokenError::Invalid));
         }

@@ -217,7 +217,11 @@ impl Socket {
     ///
     /// # Errors
     /// When the computed value cannot be serialized.
-    pub fn assign_new<T: Serialize>(&mut self, key: &str, compute: impl FnOnce() -> T) -> ViewResult<&mut Socket> {
+    pub fn assign_new<T: Serialize>(
+        &mut self,
+        key: &str,
+        compute: impl FnOnce() -> T,
+    ) -> ViewResult<&mut Socket> {
         if self.assigns.contains(key) {
             return Ok(self);
         }
@@ -234,12 +238,19 @@ impl Socket {
     ///
     /// # Errors
     /// When `key` is not assigned (Phoenix raises) or the new value cannot be serialized.
-    pub fn update<T, U>(&mut self, key: &str, update: impl FnOnce(T) -> U) -> ViewResult<&mut Socket>
+    pub fn update<T, U>(
+        &mut self,
+        key: &str,
+        update: impl FnOnce(T) -> U,
+    ) -> ViewResult<&mut Socket>
     where
         T: serde::de::DeserializeOwned,
         U: Serialize,
     {
-        let current = self.assigns.get(key).ok_or_else(|| format!("update: assign {key:?} does not exist"))?;
+        let current = self
+            .assigns
+            .get(key)
+            .ok_or_else(|| format!("update: assign {key:?} does not exist"))?;
         let current: T = serde_json::from_value(current.clone())?;
         self.assigns.set(key, update(current))?;
         Ok(self)
@@ -365,7 +376,13 @@ impl Socket {
     }
 
     /// Like [`Socket::send_update`], after `delay` (`send_update_after/3`).
-    pub fn send_update_after(&mut self, component: &str, id: &str, assigns: Params, delay: Duration) {
+    pub fn send_update_after(
+        &mut self,
+        component: &str,
+        id: &str,
+        assigns: Params,
+        delay: Duration,
+    ) {
         self.commands.push(Command::SendUpdate {
             component: component.to_owned(),
             id: id.to_owned(),
@@ -389,7 +406,13 @@ impl Socket {
     // Used by the runtime (and tests) to set up and drain the socket around callbacks.
 
     /// Sets what the runtime knows about the connection before a connected mount.
-    pub fn set_connection(&mut self, params: Params, info: ConnectInfo, transport_id: String, static_changed: bool) {
+    pub fn set_connection(
+        &mut self,
+        params: Params,
+        info: ConnectInfo,
+        transport_id: String,
+        static_changed: bool,
+    ) {
         self.connect_params = Some(params);
         self.connect_info = Some(info);
         self.transport_id = Some(transport_id);

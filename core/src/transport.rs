@@ -64,7 +64,11 @@ pub trait Endpoint: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`ConnectError`] when the connection is refused (the transport answers 403).
-    fn connect(&self, request: &HttpRequest, transport: Arc<dyn Transport>) -> Result<Box<dyn ClientConnection>, ConnectError>;
+    fn connect(
+        &self,
+        request: &HttpRequest,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Box<dyn ClientConnection>, ConnectError>;
 }
 
 /// The receiving half of one client connection (Phoenix's socket process).
