@@ -86,10 +86,15 @@ if [[ " $SERVERS " == *" pyview "* ]]; then
 fi
 
 # --- servers
-declare -A PORT=([liveview]=4000 [echo]=4100 [pyview]=4200)
+# A fresh port for every start: a server that closed many connections leaves them in
+# TIME_WAIT on its port, and a listener without SO_REUSEADDR could not bind it again.
+declare -A PORT=([liveview]=4000 [echo]=4000 [pyview]=4000)
+NEXT_PORT=$(( 21000 + RANDOM % 8000 ))   # below the ephemeral range
 SERVER_PID=""
 start_server() {
-  local name=$1 port=${PORT[$1]}
+  local name=$1 port=$NEXT_PORT
+  NEXT_PORT=$(( NEXT_PORT + 1 ))
+  PORT[$name]=$port
   case "$name" in
     liveview) "$ROOT/target/release/lv-bench-server" "127.0.0.1:$port" >>"$LOGS/liveview.log" 2>&1 & SERVER_PID=$! ;;
     echo) "$ROOT/target/release/lv-echo" "127.0.0.1:$port" >>"$LOGS/echo.log" 2>&1 & SERVER_PID=$! ;;
