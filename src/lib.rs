@@ -2,3 +2,6 @@
 
 #[doc(inline)]
 pub use liveview_core::*;
+
+// The app every transport serves, named here so the facade's docs list it first.
+pub use liveview_core::{App, AppBuilder, AppConfig, BuildError, LiveSession};

@@ -1,4 +1,8 @@
-//! HTML escaping for every dynamic value.
+//! HTML escaping for every dynamic value, and the URL check of link helpers.
+//!
+//! Escaping makes text safe in element content and in *quoted* attribute values (either
+//! quote). It cannot make a URL safe: `javascript:alert(1)` contains nothing to escape, so
+//! helpers that render `href`/`src` from user data check it with [`valid_destination`].
 
 /// Escapes `&`, `<`, `>`, `"` and `'` so that `text` is safe in element content and in
 /// quoted attribute values.
@@ -27,6 +31,33 @@ pub fn escape_into(text: &str, out: &mut String) {
     out.push_str(&text[last..]);
 }
 
+/// URL schemes a link may use without the caller saying it is trusted (Phoenix's
+/// `@valid_uri_schemes`).
+pub const VALID_URI_SCHEMES: [&str; 17] = [
+    "http", "https", "ftp", "ftps", "mailto", "news", "irc", "gopher", "nntp", "feed", "telnet",
+    "mms", "rtsp", "svn", "tel", "fax", "xmpp",
+];
+
+/// True when `url` is relative (no scheme) or uses one of [`VALID_URI_SCHEMES`]; false for
+/// `javascript:`, `data:`, `vbscript:` and every other scheme (Phoenix's
+/// `valid_destination!`, which raises instead).
+///
+/// Checked the way browsers read it: leading spaces and control characters, and tabs or
+/// newlines anywhere, are ignored, and schemes are case-insensitive (`" Java\tScript:"` is
+/// `javascript:`).
+pub fn valid_destination(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take_while(|c| !matches!(c, '/' | '?' | '#'))
+        .collect();
+    let Some((scheme, _)) = cleaned.split_once(':') else { return true };
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    !is_scheme || VALID_URI_SCHEMES.iter().any(|valid| valid.eq_ignore_ascii_case(scheme))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +69,15 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape("plain é"), "plain é");
+    }
+
+    #[test]
+    fn destinations() {
+        assert!(valid_destination("/users?x=1:2"));
+        assert!(valid_destination("https://example.com"));
+        assert!(valid_destination("MAILTO:a@b.c"));
+        assert!(!valid_destination("javascript:alert(1)"));
+        assert!(!valid_destination(" \u{1}Java\tScript:alert(1)"));
+        assert!(!valid_destination("data:text/html,<script>"));
     }
 }

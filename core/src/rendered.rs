@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::diff::DiffError;
+
 /// Identifier of a stateful LiveComponent inside one view (`cid` on the wire).
 pub type Cid = u32;
 
@@ -96,6 +98,72 @@ impl Rendered {
             Some(_) => true,
         })
     }
+}
+
+/// Rendering a tree to HTML: the static ("dead") render, and what tests compare the client's
+/// merged tree against.
+impl Rendered {
+    /// The complete HTML of this tree. Each component slot is rendered by `component`, which
+    /// appends the component's HTML (Phoenix's dead render adds no attributes to component
+    /// roots; the connected client does, see [`crate::merge::annotate_component_root`]).
+    ///
+    /// # Errors
+    /// [`DiffError::MissingDynamic`] for an unchanged (`None`) slot, [`DiffError::Unresolved`]
+    /// for a `ComponentCall`/`ChildCall`, [`DiffError::SlotCount`] for a malformed node, or
+    /// whatever `component` returns.
+    pub fn to_html<E: From<DiffError>>(
+        &self,
+        component: &mut dyn FnMut(Cid, &mut String) -> Result<(), E>,
+    ) -> Result<String, E> {
+        let mut out = String::new();
+        self.write_html(&mut out, component)?;
+        Ok(out)
+    }
+
+    /// Like [`Rendered::to_html`], appending to `out`.
+    ///
+    /// # Errors
+    /// As [`Rendered::to_html`].
+    pub fn write_html<E: From<DiffError>>(
+        &self,
+        out: &mut String,
+        component: &mut dyn FnMut(Cid, &mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let slots = self.dynamics.iter().map(|d| d.as_ref().ok_or(DiffError::MissingDynamic));
+        write_parts(out, &self.statics, slots, component)
+    }
+}
+
+fn write_parts<'a, E: From<DiffError>>(
+    out: &mut String,
+    statics: &Statics,
+    slots: impl ExactSizeIterator<Item = Result<&'a Dynamic, DiffError>>,
+    component: &mut dyn FnMut(Cid, &mut String) -> Result<(), E>,
+) -> Result<(), E> {
+    let parts = statics.parts();
+    if parts.is_empty() || parts.len() != slots.len() + 1 {
+        return Err(
+            DiffError::SlotCount { expected: statics.slot_count(), found: slots.len() }.into()
+        );
+    }
+    for (part, slot) in parts.iter().zip(slots) {
+        out.push_str(part);
+        match slot? {
+            Dynamic::Text(text) => out.push_str(text),
+            Dynamic::Nested(rendered) => rendered.write_html(out, component)?,
+            Dynamic::Comprehension(comprehension) => {
+                for entry in &comprehension.entries {
+                    write_parts(out, &comprehension.statics, entry.iter().map(Ok), component)?;
+                }
+            }
+            Dynamic::Component(cid) => component(*cid, out)?,
+            Dynamic::ComponentCall(_) | Dynamic::ChildCall(_) => {
+                return Err(DiffError::Unresolved.into());
+            }
+        }
+    }
+    out.push_str(&parts[parts.len() - 1]);
+    Ok(())
 }
 
 /// The value of one dynamic slot.
@@ -195,6 +263,34 @@ mod tests {
     fn fingerprint_depends_on_boundaries() {
         assert_ne!(Fingerprint::of_statics(&["ab", ""]), Fingerprint::of_statics(&["a", "b"]));
         assert_eq!(Fingerprint::of_statics(&["a", "b"]), Fingerprint::of_statics(&["a", "b"]));
+    }
+
+    #[test]
+    fn renders_html_with_components_from_the_callback() {
+        let item = Statics::new(["<li>", "</li>"]);
+        let list = Comprehension {
+            fingerprint: Fingerprint::of_statics(item.parts()),
+            statics: item,
+            entries: vec![vec![Dynamic::Text("a".into())], vec![Dynamic::Component(3)]],
+            stream: None,
+        };
+        let s = Statics::new(["<ul>", "</ul>"]);
+        let r = Rendered::new(
+            s.clone(),
+            Fingerprint::of_statics(s.parts()),
+            vec![Dynamic::Comprehension(Box::new(list))],
+        );
+        let html = r.to_html::<DiffError>(&mut |cid, out| {
+            out.push_str(&format!("<b>{cid}</b>"));
+            Ok(())
+        });
+        assert_eq!(html.unwrap(), "<ul><li>a</li><li><b>3</b></li></ul>");
+        let mut unchanged = r.clone();
+        unchanged.dynamics[0] = None;
+        assert_eq!(
+            unchanged.to_html::<DiffError>(&mut |_, _| Ok(())),
+            Err(DiffError::MissingDynamic)
+        );
     }
 
     #[test]

@@ -382,7 +382,8 @@ fn write_statics(out: &mut String, statics: &Statics) {
     out.push(']');
 }
 
-/// `[ref, [[dom_id, at, limit, update_only], ...], [delete_id, ...], reset]`.
+/// `[ref, [[dom_id, at, limit, update_only], ...], [delete_id, ...]]`, plus `true` when
+/// resetting (as Phoenix's `LiveStream` encodes it).
 fn write_stream(out: &mut String, stream: &StreamOps) {
     out.push('[');
     write_str(out, &stream.reference);
@@ -409,5 +410,5 @@ fn write_stream(out: &mut String, stream: &StreamOps) {
         }
         write_str(out, id);
     }
-    out.push_str(if stream.reset { "],true]" } else { "],false]" });
+    out.push_str(if stream.reset { "],true]" } else { "]]" });
 }
