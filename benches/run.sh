@@ -189,7 +189,8 @@ if [ "$CRITERION" = 1 ]; then
   say "cargo bench (criterion)"
   BENCH_FLAGS=()
   [ "$QUICK" = 1 ] && BENCH_FLAGS=(-- --warm-up-time 0.5 --measurement-time 1)
-  if cargo bench --workspace --exclude liveview-loadtest --benches "${BENCH_FLAGS[@]}" >"$LOGS/criterion.log" 2>&1; then
+  # --bench '*' selects only bench targets: libtest (lib unit tests) rejects criterion's options.
+  if cargo bench --workspace --exclude liveview-loadtest --bench '*' "${BENCH_FLAGS[@]}" >"$LOGS/criterion.log" 2>&1; then
     CRIT_ARGS=(--criterion "$ROOT/target/criterion")
   else
     note "cargo bench failed (see target/bench-logs/criterion.log); criterion figures are missing"
@@ -202,5 +203,5 @@ QUICK_FLAG=()
 CMD="make bench"
 [ "$QUICK" = 1 ] && { QUICK_FLAG=(--quick); CMD="bash benches/run.sh --quick"; }
 "$LOAD" report --results "$RESULTS" "${CRIT_ARGS[@]}" --out "$ROOT/BENCHMARKS.md" --plots "$PLOTS" \
-  --plots-rel benches/plots --command "$CMD" "${QUICK_FLAG[@]}" "${NOTES[@]}"
+  --plots-rel benches/plots --command "$CMD" --analysis "$ROOT/benches/analysis.md" "${QUICK_FLAG[@]}" "${NOTES[@]}"
 say "done in $(( $(date +%s) - START )) s: BENCHMARKS.md"

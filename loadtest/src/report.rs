@@ -35,6 +35,8 @@ pub struct Inputs {
     pub quick: bool,
     /// The command that produced it.
     pub command: String,
+    /// Hand-written reading of the figures (`benches/analysis.md`), placed after the targets.
+    pub analysis: Option<String>,
 }
 
 /// Reads every `*.json` in `dir` that is a [`RunResult`].
@@ -149,6 +151,10 @@ pub fn render(inputs: &Inputs, plot_dir: &Path, plot_rel: &str) -> String {
     }
     method(&mut md, &machine, &present);
     targets(&mut md, inputs);
+    if let Some(text) = &inputs.analysis {
+        md.push_str(text.trim_end());
+        md.push_str("\n\n");
+    }
     counter(&mut md, runs, &present);
     table_section(&mut md, runs, &present);
     idle(&mut md, runs, &present);

@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
               [--workers N] [--pid PID] [--rounds N] [--interval-ms MS] [--timeout S]
               [--server NAME] [--scenario NAME] [--out FILE.json] [--quiet]
   lv-load report --results DIR [--criterion DIR] --out FILE.md [--plots DIR] [--plots-rel PATH]
-              [--note TEXT]... [--quick] [--command TEXT]";
+              [--note TEXT]... [--quick] [--command TEXT] [--analysis FILE.md]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -169,6 +169,10 @@ fn cmd_report(raw: &[String]) -> Result<(), String> {
         notes: a.all("note"),
         quick: a.flag("quick"),
         command: a.get("command").unwrap_or("make bench").into(),
+        analysis: match a.get("analysis") {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?),
+            None => None,
+        },
     };
     if inputs.runs.is_empty() {
         return Err(format!("no results in {}", results.display()));
