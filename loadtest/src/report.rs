@@ -179,7 +179,7 @@ the tool's CPU use is reported per run.",
         present.join(", ")
     );
     md.push_str(
-        "  - `liveview`: `lv-bench-server` (this repo, release build): a counter view and a 1,000-row table view.\n\
+        "  - `liveview`: `lv-bench-server` (this repo, release build, default `App` and `liveview_transports` settings): a counter view and a 1,000-row table view. Their `render` is written by hand the way a compiled template renders (shared statics, only slots whose assign changed are evaluated, the table as one comprehension of 1,000 entries re-rendered on every change), because the `template!` macro had not landed when the bench server was written; a handlebars render would add its own cost to every table event.\n\
   - `echo`: `lv-echo`, raw tungstenite, one thread per connection answering every Phoenix frame inline with the smallest correct reply: the floor for a round trip.\n\
   - `pyview`: `pyview-web` (PyPI, version in `benches/peers/requirements.txt`) on uvicorn, one process, the same two views (`benches/peers/`).\n\
 - **Client:** `lv-load` (`loadtest/`), Phoenix Channels V2 over WebSocket (tungstenite). Per connection it does what the JS client does: GET the page, read the CSRF meta tag, `data-phx-session`, `data-phx-static`, id and cookie, upgrade `/live/websocket?_csrf_token=..&vsn=2.0.0`, `phx_join` `lv:<id>`, heartbeat every 30 s. Connections are opened by 8 threads at a fixed ramp; the measurement then runs on 2 worker threads polling non-blocking sockets with epoll.\n\
@@ -534,7 +534,7 @@ fn plots(md: &mut String, runs: &[RunResult], present: &[&str], dir: &Path, rel:
     }
     let chart = Chart {
         title: "Counter click round trip vs connections".into(),
-        x_label: "connected views (1 event/s each beyond 1)".into(),
+        x_label: "connected views (1 event/s each; 1 view: 100 events/s)".into(),
         y_label: "round trip (µs)".into(),
         log_x: true,
         log_y: true,
