@@ -146,6 +146,7 @@ else
 fi
 
 START=$(date +%s)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for server in "${ACTIVE[@]}"; do
   say "$server: (a) counter"
   start_server "$server" || continue
@@ -199,6 +200,7 @@ if [ "$CRITERION" = 1 ]; then
 fi
 
 [ "$HAVE_PYVIEW" = 1 ] && NOTES+=(--note "pyview: pyview-web $PYVIEW_VERSION on uvicorn[standard] (uvloop, httptools, websockets), one process, Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())').")
+NOTES+=(--note "load average (1/5/15 min) before the load runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg). Anything above ~0.5 means other work shared the 2 cores with the benchmark.")
 QUICK_FLAG=()
 CMD="make bench"
 [ "$QUICK" = 1 ] && { QUICK_FLAG=(--quick); CMD="bash benches/run.sh --quick"; }
