@@ -5,3 +5,10 @@ pub use liveview_core::*;
 
 // The app every transport serves, named here so the facade's docs list it first.
 pub use liveview_core::{App, AppBuilder, AppConfig, BuildError, LiveSession};
+
+#[doc(no_inline)]
+pub use liveview_transports::tiny_http;
+#[doc(inline)]
+pub use liveview_transports::{
+    CheckOrigin, Server, ServerConfig, ServerError, ServerHandle, TinyHttpAdapter, serve,
+};

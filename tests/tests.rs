@@ -1,1 +1,4 @@
-mod placeholder {}
+//! The one integration-test binary.
+
+mod support;
+mod transports;

@@ -178,6 +178,20 @@ impl DiffTracker {
         }
     }
 
+    /// Frees what can be rebuilt (for an idle, hibernating view): the remembered values of
+    /// comprehension entries. Fingerprints stay, so nothing is sent again until the next
+    /// render, which resends the entries of every re-rendered comprehension whole (without
+    /// statics) instead of only the changed ones.
+    pub fn hibernate(&mut self) {
+        if let Some(root) = &mut self.root {
+            root.forget_values();
+        }
+        for component in self.components.values_mut() {
+            component.forget_values();
+        }
+        self.components.shrink_to_fit();
+    }
+
     /// Forgets a removed component (after the client's `cids_destroyed`).
     pub fn forget_component(&mut self, cid: Cid) {
         self.components.remove(&cid);
@@ -211,10 +225,10 @@ fn changed_object(
 pub struct Diff {
     /// The view's own diff.
     pub root: Option<NodeDiff>,
-    /// Changed components (`c`).
+    /// Changed components (`c`). Removed components are not part of a diff: the client
+    /// reports them (`cids_destroyed`) and the server forgets them
+    /// ([`DiffTracker::forget_component`]).
     pub components: Vec<(Cid, NodeDiff)>,
-    /// Removed components the client should forget are not part of the diff: the client asks
-    /// (`cids_destroyed`).
     /// New page title (`t`).
     pub title: Option<String>,
     /// Pushed events (`e`): `[event, payload]`.

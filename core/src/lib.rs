@@ -33,6 +33,8 @@ mod runtime;
 pub mod session;
 mod socket;
 mod static_render;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 mod transport;
 mod view;
@@ -45,7 +47,7 @@ pub use http::{HttpRequest, HttpResponse};
 pub use mounted::{
     Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,
 };
-pub use pubsub::{DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
+pub use pubsub::{DELIVERY_WAIT, DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
 pub use registry::{ComponentDef, ViewDef};
 pub use rendered::{
     ChildCall, Cid, ComponentCall, Comprehension, Dynamic, Fingerprint, Rendered, Statics,

@@ -111,6 +111,23 @@ impl Extracted {
     }
 }
 
+/// The cids a diff carries in `c` (JS `componentCIDs`): what the client passes to
+/// [`ClientRendered::render`] after merging it.
+pub fn diff_component_cids(diff: &Value) -> Vec<Cid> {
+    match diff.get(COMPONENTS) {
+        Some(Value::Object(components)) => {
+            components.keys().filter_map(|cid| cid.parse().ok()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// True when a diff (after extraction) holds only components (JS `isComponentOnlyDiff`): the
+/// client then patches just those components ([`ClientRendered::component_to_string`]).
+pub fn is_component_only_diff(diff: &Value) -> bool {
+    diff.as_object().is_some_and(|diff| diff.len() == 1 && diff.contains_key(COMPONENTS))
+}
+
 /// The rendered tree one view's JS client holds: the join render with every diff merged in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientRendered {
@@ -370,9 +387,10 @@ fn merge_keyed(
     let old_count = target_keyed.get(KEYED_COUNT).and_then(Value::as_u64);
     let count = new_count.as_ref().and_then(Value::as_u64);
     if let (Some(count), Some(old_count)) = (count, old_count) {
-        for index in count..old_count {
-            target_keyed.remove(&index.to_string());
-        }
+        // The JS deletes indexes count..old_count one by one; walking the keys instead does
+        // the same without trusting the counts' size.
+        target_keyed
+            .retain(|key, _| !key.parse::<u64>().is_ok_and(|i| i >= count && i < old_count));
     }
     target_keyed.insert(KEYED_COUNT.into(), new_count.unwrap_or(Value::Null));
     if let Some(stream) = source.remove(STREAM).filter(truthy) {

@@ -10,12 +10,17 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crossbeam_channel::{Sender, TrySendError};
+use std::time::Duration;
+
+use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 use parking_lot::RwLock;
 use serde_json::Value;
 
 use crate::runtime::ViewInput;
 use crate::view::{Broadcast, Message};
+
+/// How long a broadcast waits for room in a full mailbox before it is dropped for that view.
+pub const DELIVERY_WAIT: Duration = Duration::from_millis(20);
 
 /// Identifies one subscriber (one view) across all its topics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,16 +73,23 @@ impl Subscriber {
         self.id
     }
 
-    /// Puts `broadcast` in the view's mailbox without blocking the publisher.
+    /// Puts `broadcast` in the view's mailbox. A full mailbox is waited on for at most
+    /// [`DELIVERY_WAIT`]: views drain their mailbox in microseconds, so only a stuck view
+    /// makes the publisher wait, and then loses the broadcast.
     ///
     /// # Errors
-    /// [`DeliveryError::Full`] when the mailbox is full, [`DeliveryError::Gone`] when the view
-    /// ended.
+    /// [`DeliveryError::Full`] when the mailbox stayed full, [`DeliveryError::Gone`] when the
+    /// view ended.
     pub fn deliver(&self, broadcast: Broadcast) -> Result<(), DeliveryError> {
-        match self.mailbox.try_send(ViewInput::Info(Message::new(broadcast))) {
+        let input = match self.mailbox.try_send(ViewInput::Info(Message::new(broadcast))) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Disconnected(_)) => return Err(DeliveryError::Gone),
+            Err(TrySendError::Full(input)) => input,
+        };
+        match self.mailbox.send_timeout(input, DELIVERY_WAIT) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(DeliveryError::Full),
-            Err(TrySendError::Disconnected(_)) => Err(DeliveryError::Gone),
+            Err(SendTimeoutError::Timeout(_)) => Err(DeliveryError::Full),
+            Err(SendTimeoutError::Disconnected(_)) => Err(DeliveryError::Gone),
         }
     }
 }
@@ -100,7 +112,8 @@ pub trait PubSub: Send + Sync + 'static {
     fn unsubscribe_all(&self, id: SubscriberId);
 
     /// Sends `payload` to every subscriber of `topic` as a [`Broadcast`] in `handle_info`;
-    /// returns how many local subscribers got it.
+    /// returns how many local subscribers got it. May wait briefly for a full mailbox
+    /// ([`Subscriber::deliver`]).
     fn broadcast(&self, topic: &str, event: &str, payload: Value) -> usize;
 }
 

@@ -125,7 +125,8 @@ pub(crate) fn render_page(
     assigns.put("csrf_token", Value::String(csrf::mask(&secret)));
     assigns.put("page_title", render.title.map_or(Value::Null, Value::String));
     assigns.put("flash", Value::Object(render.flash));
-    let page = match app.root_layout.render_layout(&assigns, Rendered::from_static(&body)) {
+    let root_layout = route.root_layout.unwrap_or(app.root_layout);
+    let page = match root_layout.render_layout(&assigns, Rendered::from_static(&body)) {
         Ok(layout) => to_html(&layout),
         Err(e) => {
             log::error!("root layout failed to render: {e}");

@@ -271,12 +271,13 @@ fn settings_reach_the_config() {
         .hibernate_after(std::time::Duration::from_secs(3))
         .max_views(12)
         .check_origin(vec!["example.com".into()])
+        .session_cookie("_lv_e2e_key")
         .build()
         .unwrap();
     assert_eq!(app.config().runtime.hibernate_after, std::time::Duration::from_secs(3));
     assert_eq!(app.config().runtime.max_views, 12);
     assert_eq!(app.config().check_origin, ["example.com"]);
-    assert_eq!(app.config().session_cookie, "_liveview_key");
+    assert_eq!(app.config().session_cookie, "_lv_e2e_key");
     assert_eq!(app.live_views(), 0);
 }
 
@@ -348,4 +349,49 @@ fn redirect_replaces_the_flash_cookie_instead_of_deleting_it() {
         set_cookies(&again).into_iter().filter(|c| c.starts_with(flash::FLASH_COOKIE)).collect();
     assert_eq!(flash_cookies.len(), 1, "{flash_cookies:?}");
     assert!(flash_cookies[0].contains("Max-Age=60"));
+}
+
+#[test]
+fn live_sessions_carry_a_session_and_a_root_layout() {
+    static LAYOUT: TestRootLayout = TestRootLayout;
+    let mut shared = liveview_core::Session::new();
+    shared.insert("user".into(), "live-session user".into());
+    shared.insert("role".into(), "admin".into());
+    let mut own = liveview_core::Session::new();
+    own.insert("user".into(), "route user".into());
+    let app = App::builder()
+        .secret_key_base(SECRET)
+        .signing_salt(SALT)
+        .live::<CounterLive>("/plain")
+        .live_session("admin", |routes| {
+            routes
+                .live::<InfoLive>("/admin/a")
+                .live_with_session::<InfoLive>("/admin/b/:id", own)
+                .session(shared)
+                .root_layout(&LAYOUT)
+        })
+        .build()
+        .unwrap();
+    let a = page(&app, "/admin/a");
+    assert!(a.html.starts_with("<html><meta"), "the live session's root layout: {}", a.html);
+    assert!(a.html.contains("&quot;user&quot;:&quot;live-session user&quot;"), "{}", a.html);
+    let b = page(&app, "/admin/b/1");
+    assert!(
+        b.html.contains("&quot;user&quot;:&quot;route user&quot;"),
+        "route session wins: {}",
+        b.html
+    );
+    assert!(b.html.contains("&quot;role&quot;:&quot;admin&quot;"));
+    assert!(
+        page(&app, "/plain").html.starts_with("<!DOCTYPE html>"),
+        "other routes keep the app's layout"
+    );
+
+    let err = App::builder()
+        .secret_key_base(SECRET)
+        .signing_salt(SALT)
+        .live_session("s", |routes| routes.root_layout(&BrokenTpl))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, BuildError::Template { .. }), "{err}");
 }

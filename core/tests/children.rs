@@ -187,9 +187,13 @@ fn spawn_family(
     child_join.parent = Some(parent.clone());
     let child = rt.spawn(child_join).unwrap();
     let reply = next_frame(&frames);
+    assert_eq!(reply.topic, format!("lv:{child_id}"));
+    let mut client = Client::default();
+    client.merge(&reply.payload["response"]["rendered"]);
     assert_eq!(
-        (reply.topic.as_str(), reply.event.as_str()),
-        (format!("lv:{child_id}").as_str(), "phx_reply")
+        client.html(),
+        "<p>hi ada</p>",
+        "the connected child's assign_new takes the parent's assign"
     );
     (parent, child, frames)
 }

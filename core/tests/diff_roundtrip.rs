@@ -4,7 +4,8 @@
 //! comprehensions whose length changes, components) are rendered several times with random
 //! values; each render is change-tracked against the previous one (unchanged slots become
 //! `None` at random), diffed, serialized, parsed and merged by the Rust port of the JS client.
-//! After every step the client's HTML must equal the full render of the new tree.
+//! The tracker hibernates at random steps. After every step the client's HTML must equal the
+//! full render of the new tree.
 //!
 //! The shapes and values come from a seeded generator (the seed is what proptest varies and
 //! shrinks), so a failure prints a seed that replays it.
@@ -188,6 +189,10 @@ fn run(seed: u64, steps: usize) -> Result<(), TestCaseError> {
     let mut components: BTreeMap<Cid, Rendered> = BTreeMap::new();
 
     for step in 0..steps {
+        // An idle view hibernates now and then: values are forgotten, fingerprints kept.
+        if generator.rng.below(6) == 0 {
+            tracker.hibernate();
+        }
         // Mostly the same root template; sometimes another one (a new root fingerprint).
         let shape = &root_shapes[usize::from(generator.rng.below(5) == 0)];
         let mut used = BTreeSet::new();

@@ -695,3 +695,13 @@ fn connected_mount_sees_transport_and_static_changed() {
         "connected=false static_changed=false transport_id=None csrf=None"
     );
 }
+
+#[test]
+fn hibernation_keeps_diffs_minimal() {
+    let rt = demo_runtime();
+    let (mut mv, _) = joined(&rt, "Demo", "phx-hib");
+    event(&mut mv, "inc", json!({}));
+    mv.hibernate();
+    let reply = response(&event(&mut mv, "inc", json!({}))[0]);
+    assert_eq!(reply, json!({"diff": {"0": "2"}}), "only the changed slot, no statics");
+}

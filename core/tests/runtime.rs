@@ -333,3 +333,23 @@ fn a_hibernated_view_keeps_working() {
     }
     handle.send(ViewInput::Shutdown).unwrap();
 }
+
+/// A transport with a bug: it panics on every send.
+struct PanickyTransport;
+impl liveview_core::Transport for PanickyTransport {
+    fn send(&self, _: String) -> Result<(), liveview_core::TransportError> {
+        panic!("transport bug");
+    }
+    fn close(&self) {}
+    fn kind(&self) -> &'static str {
+        "websocket"
+    }
+}
+
+#[test]
+fn a_panic_outside_view_callbacks_still_frees_the_view() {
+    let rt = probe_runtime(RuntimeConfig::default());
+    let handle =
+        rt.spawn(join(&rt, "Probe", "phx-buggy", std::sync::Arc::new(PanickyTransport))).unwrap();
+    eventually("the view to end", || !handle.is_alive() && rt.live_views() == 0);
+}

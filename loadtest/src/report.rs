@@ -547,8 +547,10 @@ fn plots(md: &mut String, runs: &[RunResult], present: &[&str], dir: &Path, rel:
         let mut rs: Vec<&RunResult> = runs
             .iter()
             .filter(|r| r.server == *s && r.server_proc.is_some() && r.joined >= 100)
+            .filter(|r| r.mode == "idle" || (r.scenario == "counter" && r.mode == "rate"))
             .collect();
-        rs.sort_by_key(|r| r.joined);
+        // Idle runs first at each count: their RSS is the memory of views doing nothing.
+        rs.sort_by_key(|r| (r.joined, r.mode != "idle"));
         rs.dedup_by_key(|r| r.joined);
         if rs.is_empty() {
             continue;

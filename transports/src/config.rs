@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use liveview_core::App;
+
 use crate::origin::CheckOrigin;
 
 /// Settings of the standalone [`Server`](crate::Server) and the
@@ -51,7 +53,10 @@ pub struct ServerConfig {
     /// Stack of the thread that serves one HTTP connection (it runs static renders). Default
     /// 512 KiB; only touched pages cost memory.
     pub http_stack_size: usize,
-    /// Stack of each WebSocket reader thread. Default 128 KiB.
+    /// Stack of each WebSocket reader thread. Default 128 KiB: room for the core's handling
+    /// of one frame, which the transports allow to nest at most 32 levels (deeper frames
+    /// close the connection with 1008, or get `{"status":400}` over long-poll), with a 2×
+    /// margin even in debug builds.
     pub ws_stack_size: usize,
     /// Largest incoming WebSocket message and frame in bytes (`1009` close beyond). Default 1 MiB.
     pub ws_max_message_size: usize,
@@ -100,6 +105,21 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// The defaults, with `check_origin` taken from the app's (`AppBuilder::check_origin`):
+    /// an empty list is [`CheckOrigin::SameHost`], `"*"` is [`CheckOrigin::Off`], anything
+    /// else an allow-list.
+    pub fn for_app(app: &App) -> ServerConfig {
+        let origins = &app.config().check_origin;
+        let check_origin = if origins.is_empty() {
+            CheckOrigin::SameHost
+        } else if origins.iter().any(|o| o == "*") {
+            CheckOrigin::Off
+        } else {
+            CheckOrigin::AllowList(origins.clone())
+        };
+        ServerConfig { check_origin, ..ServerConfig::default() }
+    }
+
     /// Sets [`ServerConfig::socket_path`].
     pub fn with_socket_path(mut self, path: &str) -> ServerConfig {
         self.socket_path = path.trim_end_matches('/').to_string();

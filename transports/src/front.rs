@@ -49,6 +49,19 @@ impl Front {
 
     /// The response for a request, `None` when no route matches.
     pub(crate) fn route(&self, request: &HttpRequest) -> Option<HttpResponse> {
+        // A panic in an app route or in the core costs that request a 500, not the
+        // connection's thread (or, under the tiny_http adapter, the caller's request loop).
+        catch_unwind(AssertUnwindSafe(|| self.route_unguarded(request))).unwrap_or_else(|_| {
+            log::error!("panic while answering {} {}", request.method, request.path);
+            Some(HttpResponse::new(
+                500,
+                "text/plain; charset=utf-8",
+                b"internal server error".to_vec(),
+            ))
+        })
+    }
+
+    fn route_unguarded(&self, request: &HttpRequest) -> Option<HttpResponse> {
         if request.path == self.longpoll_path {
             return Some(self.longpoll.handle(self.endpoint.as_ref(), &self.config, request));
         }
@@ -62,19 +75,7 @@ impl Front {
         if let Some(response) = self.assets.serve(request) {
             return Some(response);
         }
-        // A panic in an app route costs that request a 500, not the connection's thread
-        // (or, under the tiny_http adapter, the caller's request loop).
-        match catch_unwind(AssertUnwindSafe(|| self.endpoint.handle_http(request))) {
-            Ok(response) => response,
-            Err(_) => {
-                log::error!("panic while answering {} {}", request.method, request.path);
-                Some(HttpResponse::new(
-                    500,
-                    "text/plain; charset=utf-8",
-                    b"internal server error".to_vec(),
-                ))
-            }
-        }
+        self.endpoint.handle_http(request)
     }
 
     /// The response for a request, `404` when no route matches.

@@ -125,11 +125,9 @@ impl HttpConn {
             body: Vec::new(),
             peer: self.peer,
         };
-        let keep_alive = if http11 {
-            !has_token(&request, "connection", "close")
-        } else {
-            has_token(&request, "connection", "keep-alive")
-        };
+        // HTTP/1.0 keep-alive would need `connection: keep-alive` echoed back; such clients
+        // are rare enough that closing after each response is the simpler correct answer.
+        let keep_alive = http11 && !has_token(&request, "connection", "close");
         let body_len = body_length(&request)?;
         if body_len > config.max_body_size {
             return Err(RequestError::BodyTooLarge);
@@ -226,6 +224,26 @@ pub(crate) fn has_token(request: &HttpRequest, header: &str, token: &str) -> boo
         .filter(|(k, _)| k.eq_ignore_ascii_case(header))
         .flat_map(|(_, v)| v.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// Closes after an error answer without losing it: closing a socket with unread input makes
+/// the kernel send RST, which can destroy the answer before the client reads it. So stop
+/// writing, then discard input for a bounded time and amount.
+pub(crate) fn linger_close(stream: &mut TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 1024 * 1024 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
+        }
+    }
 }
 
 /// `WouldBlock` is what Linux reports when `SO_RCVTIMEO`/`SO_SNDTIMEO` expire.

@@ -19,16 +19,14 @@
 //! thread with a small stack. [`ServerConfig`] documents every limit and timeout.
 //!
 //! ```no_run
-//! # fn app() -> impl liveview_core::Endpoint { struct E; impl liveview_core::Endpoint for E {
-//! #   fn handle_http(&self, _: &liveview_core::HttpRequest) -> Option<liveview_core::HttpResponse> { None }
-//! #   fn connect(&self, _: &liveview_core::HttpRequest, _: std::sync::Arc<dyn liveview_core::Transport>)
-//! #     -> Result<Box<dyn liveview_core::ClientConnection>, liveview_core::ConnectError> { unimplemented!() } } E }
+//! # fn app() -> liveview_core::App { unimplemented!() }
 //! liveview_transports::serve(app(), "127.0.0.1:4000")?;
 //! # Ok::<(), liveview_transports::ServerError>(())
 //! ```
 
 mod assets;
 mod config;
+mod depth;
 mod error;
 mod front;
 mod http;
@@ -43,3 +41,8 @@ pub use error::ServerError;
 pub use origin::CheckOrigin;
 pub use server::{Server, ServerHandle, serve};
 pub use tiny_http_adapter::TinyHttpAdapter;
+
+/// The tiny_http version [`TinyHttpAdapter`] is built against, for programs that need the
+/// same one.
+#[doc(no_inline)]
+pub use tiny_http;

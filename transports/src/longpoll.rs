@@ -28,6 +28,7 @@ use liveview_core::{
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::ServerConfig;
+use crate::depth::too_deep;
 use crate::http::query_param;
 
 /// All long-poll sessions of one server.
@@ -227,6 +228,9 @@ impl LongPoll {
         if lines.len() > self.registry.max_batch {
             return status(413);
         }
+        if lines.iter().any(|line| too_deep(line)) {
+            return status(400);
+        }
         *session.last_poll.lock() = Instant::now();
         let mut connection = session.connection.lock();
         let Some(connection) = connection.as_mut() else { return status(410) };
@@ -268,6 +272,15 @@ fn janitor(registry: Weak<Registry>, tick: Duration) {
         thread::sleep(tick);
         let Some(registry) = registry.upgrade() else { return };
         registry.sweep();
+    }
+}
+
+impl Drop for Registry {
+    /// The server is gone: tell the core every session ended, so their views stop.
+    fn drop(&mut self) {
+        for (_, session) in self.sessions.get_mut().drain() {
+            session.end();
+        }
     }
 }
 

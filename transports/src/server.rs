@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use liveview_core::{Endpoint, HttpResponse};
+use liveview_core::{App, Endpoint, HttpResponse};
 
 use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::front::Front;
-use crate::http::{HttpConn, has_token, write_response};
+use crate::http::{HttpConn, has_token, linger_close, write_response};
 use crate::websocket;
 
 /// A bound, not yet serving, HTTP + WebSocket + long-poll server.
@@ -83,13 +83,16 @@ impl Server {
     }
 }
 
-/// Binds `addr` with the default [`ServerConfig`] and serves `endpoint` (a `liveview::App`)
-/// on the calling thread, forever.
+/// Serves `app` on `addr` with the default [`ServerConfig`], forever (on the calling thread).
+///
+/// The app's `check_origin` list becomes the server's ([`ServerConfig::for_app`]), so origins
+/// are configured in one place.
 ///
 /// # Errors
 /// [`ServerError::Bind`] when the address cannot be bound.
-pub fn serve<E: Endpoint>(endpoint: E, addr: impl ToSocketAddrs) -> Result<(), ServerError> {
-    Server::bind(addr, ServerConfig::default())?.serve(Arc::new(endpoint))
+pub fn serve(app: App, addr: impl ToSocketAddrs) -> Result<(), ServerError> {
+    let config = ServerConfig::for_app(&app);
+    Server::bind(addr, config)?.serve(Arc::new(app))
 }
 
 /// A server running on a background thread ([`Server::spawn`]).
@@ -185,6 +188,7 @@ fn serve_connection(front: &Front, stream: TcpStream, guard: ConnectionGuard) {
                     let body = e.to_string().into_bytes();
                     let response = HttpResponse::new(status, "text/plain; charset=utf-8", body);
                     let _ = write_response(&mut conn.stream, &response, false, false);
+                    linger_close(&mut conn.stream);
                 }
                 return;
             }

@@ -151,13 +151,15 @@ fn respond(request: tiny_http::Request, response: &HttpResponse) {
         .collect();
     let body = response.body.clone();
     let length = body.len();
+    // The length is known: send it rather than tiny_http's chunked encoding above 32 KiB.
     let reply = tiny_http::Response::new(
         response.status.into(),
         headers,
         Cursor::new(body),
         Some(length),
         None,
-    );
+    )
+    .with_chunked_threshold(usize::MAX);
     if let Err(e) = request.respond(reply) {
         log::debug!("tiny_http adapter: writing the response failed: {e}");
     }

@@ -9,10 +9,11 @@
 //!   `writev`, no copy, no queue. A client that does not read makes the write block; past
 //!   `write_timeout` it is disconnected, so nothing is buffered for it without bound.
 //! - Closing from the server uses code 1001 (going away): with 1000 the JS client would not
-//!   reconnect.
+//!   reconnect. The Close frame is written, then the socket is shut down at once.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -23,14 +24,18 @@ use parking_lot::Mutex;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket, handshake::derive_accept_key};
 
+use crate::depth::too_deep;
 use crate::front::Front;
-use crate::http::{HttpConn, has_token, is_timeout, write_all_vectored, write_response};
+use crate::http::{
+    HttpConn, has_token, is_timeout, linger_close, write_all_vectored, write_response,
+};
 use crate::server::ConnectionGuard;
 
 /// Close codes we send.
 const GOING_AWAY: u16 = 1001;
 const PROTOCOL_ERROR: u16 = 1002;
 const INVALID_DATA: u16 = 1007;
+const POLICY_VIOLATION: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 
 /// Frames a view may send before the `101` is written (from inside `connect`); beyond, `Full`.
@@ -47,6 +52,7 @@ pub(crate) fn upgrade(
 ) {
     let refuse = |conn: &mut HttpConn, response: HttpResponse| {
         let _ = write_response(&mut conn.stream, &response, false, false);
+        linger_close(&mut conn.stream);
     };
     let key = match check_handshake(&request) {
         Ok(key) => key,
@@ -232,17 +238,16 @@ impl WsShared {
         result
     }
 
-    /// Sends a Close frame and stops writing; the reader ends when the client answers (or at
-    /// its next timeout tick).
+    /// Sends a Close frame and ends the connection. Not waiting for the client's Close
+    /// reply keeps the reader from lingering on a client that never answers; the client has
+    /// read our Close before it replies, so the reset its late reply may get loses nothing.
     fn close(&self, code: u16, reason: &str) {
         let mut writer = self.writer.lock();
         if matches!(writer.state, State::Open) {
             let reason = &reason.as_bytes()[..reason.len().min(123)];
             let _ = write_frame(&mut writer.stream, OP_CLOSE, &[&code.to_be_bytes(), reason]);
-            let _ = writer.stream.shutdown(Shutdown::Write);
         }
-        writer.state = State::Closed;
-        self.closed.store(true, Ordering::Release);
+        self.fail(&mut writer);
     }
 
     /// Ends the connection at once (also wakes a reader blocked in `read`).
@@ -338,12 +343,25 @@ struct Reader {
 
 impl Reader {
     fn run(self, mut connection: Box<dyn ClientConnection>) {
+        let shared = self.shared.clone();
+        // A panic in the core while handling a frame costs this connection, not the process
+        // (and the client still learns that it is gone, so it reconnects).
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.read_frames(connection.as_mut())));
+        shared.shutdown();
+        if outcome.is_err() {
+            log::error!("panic while handling a websocket frame; connection closed");
+        }
+        if catch_unwind(AssertUnwindSafe(|| connection.closed())).is_err() {
+            log::error!("panic in ClientConnection::closed");
+        }
+    }
+
+    fn read_frames(self, connection: &mut dyn ClientConnection) {
         // The reader wakes every tick to notice an idle client or a finished server close.
         let tick =
             (self.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(15));
         if self.stream.set_read_timeout(Some(tick)).is_err() {
-            self.shared.shutdown();
-            return connection.closed();
+            return;
         }
         let half = ReadHalf { stream: self.stream, shared: self.shared.clone() };
         let mut ws =
@@ -354,6 +372,10 @@ impl Reader {
                 Ok(message) => {
                     last_frame = Instant::now();
                     match message {
+                        Message::Text(text) if too_deep(text.as_str()) => {
+                            self.shared.close(POLICY_VIOLATION, "frame nested too deeply");
+                            break;
+                        }
                         Message::Text(text) => connection.handle_text(text.as_str()),
                         Message::Binary(data) => connection.handle_binary(&data),
                         _ => {}
@@ -384,8 +406,6 @@ impl Reader {
                 Err(_) => break,
             }
         }
-        self.shared.shutdown();
-        connection.closed();
     }
 }
 

@@ -18,69 +18,9 @@ use crate::view::{LiveComponent, LiveView, Session, Template};
 use super::cookie::CookieStore;
 use super::error::BuildError;
 use super::layout::DEFAULT_ROOT_LAYOUT;
+use super::live_session::{LiveSession, Registered};
 use super::routes::{Handler, HttpRoutes, LiveRoute, LiveRouter};
 use super::{App, AppConfig, AppInner};
-
-/// A `live` route before the app is built.
-struct RouteSpec {
-    path: String,
-    view: String,
-    session: Session,
-    live_session: Option<String>,
-}
-
-/// A registered type before the app is built.
-struct Registered<T> {
-    name: String,
-    type_id: TypeId,
-    def: T,
-}
-
-/// The routes of one live session, given to the closure of [`AppBuilder::live_session`].
-///
-/// Live navigation (`push_navigate`, `<a data-phx-link="redirect">`) stays inside one live
-/// session; navigating to a route of another one reloads the page, as in Phoenix.
-pub struct LiveSession {
-    name: Option<String>,
-    routes: Vec<RouteSpec>,
-    views: Vec<Registered<ViewDef>>,
-}
-
-impl LiveSession {
-    fn new(name: Option<String>) -> LiveSession {
-        LiveSession { name, routes: Vec::new(), views: Vec::new() }
-    }
-
-    /// Mounts `V` at `path` (`/users/:id`); path and query params reach `mount` and
-    /// `handle_params`.
-    pub fn live<V: LiveView>(self, path: &str) -> LiveSession {
-        self.live_with_session::<V>(path, Session::new())
-    }
-
-    /// Like [`LiveSession::live`], passing `session` to `mount` (over the cookie session).
-    pub fn live_with_session<V: LiveView>(mut self, path: &str, session: Session) -> LiveSession {
-        let name = std::any::type_name::<V>().to_owned();
-        self.views.push(Registered {
-            name: name.clone(),
-            type_id: TypeId::of::<V>(),
-            def: ViewDef::new::<V>(&name),
-        });
-        self.routes.push(RouteSpec {
-            path: path.to_owned(),
-            view: name,
-            session,
-            live_session: self.name.clone(),
-        });
-        self
-    }
-}
-
-impl fmt::Debug for LiveSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let paths: Vec<&str> = self.routes.iter().map(|r| r.path.as_str()).collect();
-        f.debug_struct("LiveSession").field("name", &self.name).field("routes", &paths).finish()
-    }
-}
 
 /// Builds an [`App`]; see [`App::builder`].
 pub struct AppBuilder {
@@ -259,6 +199,13 @@ impl AppBuilder {
         self
     }
 
+    /// The name of the signed session cookie (default `_liveview_key`; Phoenix apps use
+    /// `_<app>_key`).
+    pub fn session_cookie(mut self, name: &str) -> AppBuilder {
+        self.config.session_cookie = name.to_owned();
+        self
+    }
+
     /// Builds the app, checking every route and template.
     ///
     /// # Errors
@@ -293,7 +240,20 @@ impl AppBuilder {
         let mut specs = Vec::new();
         let mut views = self.views;
         for session in sessions_iter {
-            specs.extend(session.routes);
+            if let Some(layout) = session.root_layout {
+                let name = session.name.as_deref().unwrap_or_default();
+                layout.prepare().map_err(|e| BuildError::Template {
+                    view: format!("root layout of live_session {name}"),
+                    message: e.to_string(),
+                })?;
+            }
+            for mut spec in session.routes {
+                let mut merged = session.session.clone();
+                merged.extend(spec.session);
+                spec.session = merged;
+                spec.root_layout = session.root_layout;
+                specs.push(spec);
+            }
             views.extend(session.views);
         }
         let views = dedupe(views)?;
@@ -343,7 +303,12 @@ impl AppBuilder {
         for spec in specs {
             let pattern = parse(&spec.path)?;
             let Some(view) = runtime.view(&spec.view) else { continue };
-            let route = LiveRoute { view, session: spec.session, live_session: spec.live_session };
+            let route = LiveRoute {
+                view,
+                session: spec.session,
+                live_session: spec.live_session,
+                root_layout: spec.root_layout,
+            };
             if !live.routes.add(pattern, route) {
                 return Err(BuildError::DuplicateRoute { path: spec.path });
             }

@@ -8,6 +8,7 @@ mod builder;
 pub(crate) mod cookie;
 mod error;
 mod layout;
+mod live_session;
 mod routes;
 
 use std::fmt;
@@ -23,8 +24,9 @@ use crate::static_render;
 use crate::transport::{ClientConnection, ConnectError, Endpoint, Transport};
 use crate::view::{Session, Template};
 
-pub use builder::{AppBuilder, LiveSession};
+pub use builder::AppBuilder;
 pub use error::BuildError;
+pub use live_session::LiveSession;
 
 pub(crate) use cookie::CookieStore;
 pub(crate) use routes::{LiveRoute, LiveRouter};
@@ -162,22 +164,17 @@ impl App {
     }
 }
 
-impl Endpoint for App {
-    fn handle_http(&self, request: &HttpRequest) -> Option<HttpResponse> {
-        let inner = &*self.inner;
-        if matches!(request.method.as_str(), "GET" | "HEAD") {
-            if let Some((route, path_params)) = inner.live.find(&request.path) {
-                return Some(static_render::render_page(inner, route, path_params, request));
-            }
-        }
-        inner.http.find(request).map(|handler| handler(request))
-    }
-
-    fn connect(
+impl App {
+    /// Accepts a socket connection like [`Endpoint::connect`], returning the concrete
+    /// [`Connection`] (the in-process test harness uses it to reach running views).
+    ///
+    /// # Errors
+    /// [`ConnectError`] when the origin is refused.
+    pub fn connect_socket(
         &self,
         request: &HttpRequest,
         transport: Arc<dyn Transport>,
-    ) -> Result<Box<dyn ClientConnection>, ConnectError> {
+    ) -> Result<Connection, ConnectError> {
         let inner = &self.inner;
         check_origin(&inner.config.check_origin, request)?;
         let params = crate::form::decode(&request.query);
@@ -197,7 +194,27 @@ impl Endpoint for App {
             headers: request.headers.clone(),
             transport: transport.kind().to_owned(),
         };
-        Ok(Box::new(Connection::new(Arc::clone(inner), transport, session, params, info)))
+        Ok(Connection::new(Arc::clone(inner), transport, session, params, info))
+    }
+}
+
+impl Endpoint for App {
+    fn handle_http(&self, request: &HttpRequest) -> Option<HttpResponse> {
+        let inner = &*self.inner;
+        if matches!(request.method.as_str(), "GET" | "HEAD") {
+            if let Some((route, path_params)) = inner.live.find(&request.path) {
+                return Some(static_render::render_page(inner, route, path_params, request));
+            }
+        }
+        inner.http.find(request).map(|handler| handler(request))
+    }
+
+    fn connect(
+        &self,
+        request: &HttpRequest,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Box<dyn ClientConnection>, ConnectError> {
+        Ok(Box::new(self.connect_socket(request, transport)?))
     }
 }
 

@@ -7,15 +7,26 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::registry::ViewDef;
 use crate::router::{Router, parse_query, split_url};
 use crate::runtime::RouteResolver;
-use crate::view::{Params, Session};
+use crate::view::{Params, Session, Template};
 
 /// One `live` route: the view it mounts, the session it passes to mount, its live session.
-#[derive(Debug)]
 pub(crate) struct LiveRoute {
     pub(crate) view: Arc<ViewDef>,
     pub(crate) session: Session,
     /// `None` is the default live session (routes outside any `live_session`).
     pub(crate) live_session: Option<String>,
+    /// The live session's own root layout, if it has one.
+    pub(crate) root_layout: Option<&'static dyn Template>,
+}
+
+impl fmt::Debug for LiveRoute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveRoute")
+            .field("view", &self.view.name())
+            .field("live_session", &self.live_session)
+            .field("own_root_layout", &self.root_layout.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every live route, tried in the order they were declared.

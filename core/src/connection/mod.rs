@@ -94,6 +94,11 @@ impl Connection {
         self.channels.len()
     }
 
+    /// The running view joined on `topic` (`lv:<id>`), for in-process tests that message it.
+    pub fn view_handle(&self, topic: &str) -> Option<ViewHandle> {
+        self.channels.get(topic).map(|c| c.handle.clone())
+    }
+
     fn send(&self, frame: String) {
         if let Err(e) = self.transport.send(frame) {
             log::debug!("connection {}: {e}", self.transport_id);

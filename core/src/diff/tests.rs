@@ -138,3 +138,16 @@ fn node_diff_serializes_as_its_object() {
     let value = serde_json::to_value(NodeDiff(r#"{"0":"a"}"#.into())).unwrap();
     assert_eq!(value, serde_json::json!({"0": "a"}));
 }
+
+#[test]
+fn hibernation_resends_entries_without_statics() {
+    let mut tracker = DiffTracker::new();
+    tracker.diff_root(&node(&["<ul>", "</ul>"], vec![list(&["a", "b"])])).unwrap();
+    tracker.hibernate();
+    let diff =
+        tracker.diff_root(&node(&["<ul>", "</ul>"], vec![list(&["a", "c"])])).unwrap().unwrap();
+    assert_eq!(diff.as_json(), r#"{"0":{"k":{"0":{"0":"a"},"1":{"0":"c"},"kc":2}}}"#);
+    let diff =
+        tracker.diff_root(&node(&["<ul>", "</ul>"], vec![list(&["a", "d"])])).unwrap().unwrap();
+    assert_eq!(diff.as_json(), r#"{"0":{"k":{"1":{"0":"d"},"kc":2}}}"#);
+}

@@ -38,11 +38,36 @@ pub(crate) struct HeldNode {
     slots: Vec<Held>,
 }
 
-/// A comprehension the client has; entries are always remembered by value.
+/// A comprehension the client has; entries are always remembered by value, flattened: entry
+/// `i` is `slots[i * width..(i + 1) * width]` (one allocation for the whole list, and the
+/// scan of a big unchanged list walks memory in order).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct HeldComprehension {
     fingerprint: Fingerprint,
-    entries: Vec<Vec<Held>>,
+    /// Slots per entry (`statics.len() - 1`).
+    width: usize,
+    /// Number of entries the client has.
+    count: usize,
+    slots: Vec<Held>,
+}
+
+impl HeldNode {
+    /// Forgets remembered comprehension values below this node, keeping fingerprints.
+    pub(crate) fn forget_values(&mut self) {
+        for slot in &mut self.slots {
+            slot.forget_values();
+        }
+    }
+}
+
+impl Held {
+    fn forget_values(&mut self) {
+        match self {
+            Held::Node(node) => node.forget_values(),
+            Held::Comprehension(comprehension) => comprehension.slots = Vec::new(),
+            Held::Opaque | Held::Text(_) | Held::Cid(_) => {}
+        }
+    }
 }
 
 /// Whether text values are remembered (inside comprehension entries) or not.
@@ -134,12 +159,46 @@ fn node_members(
 
 /// Cheap pre-check for the common case of an unchanged text or cid inside an entry, so that
 /// nothing is written (and truncated) for it.
+#[inline]
 fn same_leaf(dynamic: &Dynamic, held: &Held) -> bool {
-    match (dynamic, held) {
-        (Dynamic::Text(text), Held::Text(old)) => text.as_str() == &**old,
-        (Dynamic::Component(cid), Held::Cid(old)) => cid == old,
+    match held {
+        Held::Text(old) => match dynamic {
+            Dynamic::Text(text) => same_bytes(text.as_bytes(), old.as_bytes()),
+            _ => false,
+        },
+        Held::Cid(old) => matches!(dynamic, Dynamic::Component(cid) if cid == old),
         _ => false,
     }
+}
+
+/// `a == b`, without a `memcmp` call for short strings: table cells are mostly a few bytes,
+/// where the call costs more than the comparison. Compares by (overlapping) words.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The 8 bytes at `at` (callers stay in bounds; out of bounds would read as 0 on both sides
+/// of a comparison of equal lengths).
+#[inline]
+fn word8(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_ne_bytes)
+}
+
+/// The 4 bytes at `at` (see [`word8`]).
+#[inline]
+fn word4(s: &[u8], at: usize) -> u32 {
+    s.get(at..at + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_ne_bytes)
 }
 
 /// Writes the JSON value of one slot, or nothing (returns `false`) when the client already
@@ -231,17 +290,20 @@ fn full_comprehension(
     out.push(',');
     write_key(out, wire::KEYED);
     out.push('{');
-    let mut entries = Vec::with_capacity(comprehension.entries.len());
+    let width = comprehension.statics.slot_count();
+    let mut slots = Vec::with_capacity(comprehension.entries.len() * width);
     for (i, entry) in comprehension.entries.iter().enumerate() {
-        entries.push(full_entry(out, &comprehension.statics, i, entry)?);
+        full_entry(out, &comprehension.statics, i, entry, &mut slots)?;
     }
     finish_keyed(out, comprehension);
     out.push('}');
+    let mut count = comprehension.entries.len();
     if comprehension.stream.is_some() {
         // The client empties a stream's entries once it has rendered them.
-        entries.clear();
+        slots.clear();
+        count = 0;
     }
-    Ok(HeldComprehension { fingerprint: comprehension.fingerprint, entries })
+    Ok(HeldComprehension { fingerprint: comprehension.fingerprint, width, count, slots })
 }
 
 /// Same statics as the client has: only changed and new entries, `kc` always; nothing at
@@ -251,36 +313,47 @@ fn changed_comprehension(
     comprehension: &Comprehension,
     held: &mut HeldComprehension,
 ) -> Result<bool, DiffError> {
+    let statics = &comprehension.statics;
+    let width = held.width;
+    if statics.slot_count() != width {
+        return Err(DiffError::SlotCount { expected: width, found: statics.slot_count() });
+    }
     let mark = out.len();
     out.push('{');
     write_key(out, wire::KEYED);
     out.push('{');
     let keyed_start = out.len();
-    let old_count = held.entries.len();
+    let old_count = held.count;
+    // Entries whose values were forgotten (hibernation forgets a whole list at once) are
+    // resent whole; entries without slots have nothing to forget.
+    let known = held.slots.len().checked_div(width).unwrap_or(old_count);
+    let streaming = comprehension.stream.is_some();
+    let mut fresh = Vec::new();
     for (i, entry) in comprehension.entries.iter().enumerate() {
-        if comprehension.stream.is_none() && i < old_count {
-            changed_entry(out, &comprehension.statics, i, entry, &mut held.entries[i])?;
+        if !streaming && i < known {
+            let slots =
+                held.slots.get_mut(i * width..(i + 1) * width).ok_or(DiffError::MissingDynamic)?;
+            changed_entry(out, statics, i, entry, slots)?;
         } else {
-            let new = full_entry(out, &comprehension.statics, i, entry)?;
-            if i < held.entries.len() {
-                held.entries[i] = new;
-            } else {
-                held.entries.push(new);
+            fresh.clear();
+            full_entry(out, statics, i, entry, &mut fresh)?;
+            match held.slots.get_mut(i * width..(i + 1) * width) {
+                Some(slots) => slots.clone_from_slice(&fresh),
+                None => held.slots.append(&mut fresh),
             }
         }
     }
-    held.entries.truncate(comprehension.entries.len());
-    if comprehension.stream.is_none()
-        && out.len() == keyed_start
-        && comprehension.entries.len() == old_count
-    {
+    held.count = comprehension.entries.len();
+    held.slots.truncate(held.count * width);
+    if !streaming && out.len() == keyed_start && held.count == old_count {
         out.truncate(mark);
         return Ok(false);
     }
     finish_keyed(out, comprehension);
     out.push('}');
-    if comprehension.stream.is_some() {
-        held.entries.clear();
+    if streaming {
+        held.slots.clear();
+        held.count = 0;
     }
     Ok(true)
 }
@@ -298,32 +371,8 @@ fn finish_keyed(out: &mut String, comprehension: &Comprehension) {
     }
 }
 
+/// Writes a whole entry and appends what the client then holds to `held`.
 fn full_entry(
-    out: &mut String,
-    statics: &Statics,
-    index: usize,
-    entry: &[Dynamic],
-) -> Result<Vec<Held>, DiffError> {
-    check_slots(statics, entry.len())?;
-    wire::comma(out);
-    write_index_key(out, index);
-    out.push('{');
-    let mut slots = Vec::with_capacity(entry.len());
-    for (i, dynamic) in entry.iter().enumerate() {
-        let mut held = Held::Opaque;
-        let mark = out.len();
-        wire::comma(out);
-        write_index_key(out, i);
-        if !slot(out, dynamic, &mut held, Memory::Values)? {
-            out.truncate(mark);
-        }
-        slots.push(held);
-    }
-    out.push('}');
-    Ok(slots)
-}
-
-fn changed_entry(
     out: &mut String,
     statics: &Statics,
     index: usize,
@@ -331,9 +380,33 @@ fn changed_entry(
     held: &mut Vec<Held>,
 ) -> Result<(), DiffError> {
     check_slots(statics, entry.len())?;
-    if held.len() != entry.len() {
-        *held = full_entry(out, statics, index, entry)?;
-        return Ok(());
+    wire::comma(out);
+    write_index_key(out, index);
+    out.push('{');
+    for (i, dynamic) in entry.iter().enumerate() {
+        let mut slot_held = Held::Opaque;
+        let mark = out.len();
+        wire::comma(out);
+        write_index_key(out, i);
+        if !slot(out, dynamic, &mut slot_held, Memory::Values)? {
+            out.truncate(mark);
+        }
+        held.push(slot_held);
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// Writes the changed slots of an entry the client has (`held`, same width).
+fn changed_entry(
+    out: &mut String,
+    statics: &Statics,
+    index: usize,
+    entry: &[Dynamic],
+    held: &mut [Held],
+) -> Result<(), DiffError> {
+    if entry.len() != held.len() {
+        return Err(DiffError::SlotCount { expected: statics.slot_count(), found: entry.len() });
     }
     // Fast path: most entries of a big list are unchanged leaves.
     let first = entry.iter().zip(held.iter()).position(|(dynamic, held)| !same_leaf(dynamic, held));
@@ -411,4 +484,23 @@ fn write_stream(out: &mut String, stream: &StreamOps) {
         write_str(out, id);
     }
     out.push_str(if stream.reset { "],true]" } else { "]]" });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_sees_every_difference() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "len {len}, difference at {at}");
+            }
+            assert!(!same_bytes(&a, &a[..len.saturating_sub(1)]) || len == 0);
+        }
+    }
 }

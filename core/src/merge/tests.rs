@@ -141,3 +141,61 @@ fn annotate_matches_to_html() {
         "<p data-phx-id=\"c4-v\" data-phx-component=\"4\" data-phx-view=\"v\">x</p>"
     );
 }
+
+#[test]
+fn component_only_diffs() {
+    assert!(is_component_only_diff(&json!({"c": {"1": {"0": "x"}}})));
+    assert!(!is_component_only_diff(&json!({"0": "a", "c": {"1": {}}})));
+    assert_eq!(diff_component_cids(&json!({"c": {"1": {}, "12": {}}})), vec![1, 12]);
+}
+
+fn arbitrary_diff() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..5).prop_map(Value::from),
+        "[<>a-z\"' ]{0,6}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("0".to_owned()),
+                    Just("1".to_owned()),
+                    Just("s".to_owned()),
+                    Just("k".to_owned()),
+                    Just("kc".to_owned()),
+                    Just("km".to_owned()),
+                    Just("c".to_owned()),
+                    Just("r".to_owned()),
+                    Just("p".to_owned()),
+                    Just("stream".to_owned()),
+                ],
+                inner,
+                0..5,
+            )
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn garbage_diffs_never_panic(join in arbitrary_diff(), diffs in proptest::collection::vec(arbitrary_diff(), 0..4)) {
+        if let Ok((mut client, _)) = ClientRendered::join("v", join) {
+            let _ = client.render(None);
+            for diff in diffs {
+                let cids = diff_component_cids(&diff);
+                if client.merge(diff).is_ok() {
+                    let _ = client.render(Some(&cids));
+                    let _ = client.to_html();
+                    for cid in client.component_cids() {
+                        let _ = client.component_to_string(cid);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -69,6 +69,7 @@ pub struct MountArgs {
 
 /// A callback failed: returned `Err`, panicked, or its template did not render.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Crash {
     /// `mount`, `handle_event`, `render`, `update`, ...
     pub callback: &'static str,
@@ -201,6 +202,10 @@ fn push_json_str(out: &mut String, text: &str) {
     }
     out.push('"');
 }
+
+/// A child asks its parent for its assigns (`assign_new` in the child's connected mount);
+/// answered by the runtime, not by `handle_call`.
+pub(crate) struct AssignsRequest;
 
 /// A child's `push_patch`, forwarded to its parent as a message.
 struct ChildPatch {
@@ -464,6 +469,9 @@ impl MountedView {
     /// # Errors
     /// [`Crash`] when a callback fails.
     pub fn handle_call(&mut self, request: Message) -> Result<Message, Crash> {
+        if request.is::<AssignsRequest>() {
+            return Ok(Message::new(self.socket.assigns().map().clone()));
+        }
         let (view, socket) = (&mut self.view, &mut self.socket);
         let reply = guard("handle_call", || view.handle_call(request, socket))?;
         self.handle_changed(None, 0, None)?;

@@ -44,7 +44,8 @@ impl MountedView {
         }
         self.render_components(pending, &mut diff)?;
         diff.events = self.take_events();
-        diff.reply = self.socket.take_reply().or_else(|| self.reply.take());
+        let component_reply = self.reply.take();
+        diff.reply = self.socket.take_reply().or(component_reply);
         Ok(diff)
     }
 

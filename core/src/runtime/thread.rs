@@ -3,20 +3,26 @@
 //! select over the mailbox and a deadline without allocating a timer channel), feeds the
 //! view, writes its frames through the transport and carries out its commands.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use serde_json::{Map, Value};
 
 use super::handle::{ViewHandle, ViewInput};
 use super::timers::{TimerKind, Timers};
 use super::{JoinRequest, Runtime, SpawnError};
-use crate::mounted::{Crash, MountArgs, MountConnection, MountedView};
+use crate::mounted::{AssignsRequest, Crash, MountArgs, MountConnection, MountedView};
+use crate::protocol::Frame;
 use crate::pubsub::{Subscriber, SubscriberId};
 use crate::socket::Command;
 use crate::transport::Transport;
-use crate::view::TerminateReason;
+use crate::view::{Message, TerminateReason};
+
+/// How long a child's mount waits for its parent's assigns.
+const PARENT_ASSIGNS_WAIT: Duration = Duration::from_secs(2);
 
 /// Admission control, then the thread.
 pub(crate) fn spawn(rt: &Runtime, join: JoinRequest) -> Result<ViewHandle, SpawnError> {
@@ -39,7 +45,24 @@ pub(crate) fn spawn(rt: &Runtime, join: JoinRequest) -> Result<ViewHandle, Spawn
         .stack_size(shared.config.thread_stack_size)
         .spawn(move || {
             let _live = LiveGuard { rt: thread_rt.clone(), handle: thread_handle.clone() };
-            run(&thread_rt, join, &rx, &thread_handle);
+            let (topic, join_ref, transport) =
+                (join.topic.clone(), join.join_ref.clone(), join.transport.clone());
+            let subscriber = SubscriberId::next();
+            let ran = catch_unwind(AssertUnwindSafe(|| {
+                run(&thread_rt, join, &rx, &thread_handle, subscriber);
+            }));
+            if ran.is_err() {
+                // User callbacks are guarded; this is a panic in the runtime or a transport.
+                log::error!("view thread of {topic} panicked outside any view callback");
+                thread_rt.shared.pubsub.unsubscribe_all(subscriber);
+                let _ = transport.send(Frame::encode_raw(
+                    Some(&join_ref),
+                    Some(&join_ref),
+                    &topic,
+                    "phx_error",
+                    r#"{"reason":"channel_crash"}"#,
+                ));
+            }
         });
     match spawned {
         Ok(_) => {
@@ -90,7 +113,13 @@ enum End {
     Crash(Crash),
 }
 
-fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewHandle) {
+fn run(
+    rt: &Runtime,
+    join: JoinRequest,
+    rx: &Receiver<ViewInput>,
+    handle: &ViewHandle,
+    subscriber: SubscriberId,
+) {
     let mut shell = Shell {
         rt,
         topic: join.topic,
@@ -98,7 +127,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         transport: join.transport,
         handle,
         parent: join.parent,
-        subscriber: SubscriberId::next(),
+        subscriber,
         subscribed: false,
         timers: Timers::default(),
         name: join.view.name().to_owned(),
@@ -120,7 +149,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
             transport_id: join.transport_id,
             static_changed: join.static_changed,
         }),
-        parent_assigns: None,
+        parent_assigns: shell.parent.as_ref().and_then(|parent| shell.parent_assigns(parent)),
         parent_id: shell.parent.as_ref().map(|p| p.id().to_owned()),
         root_id,
     };
@@ -130,7 +159,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
         Ok(joined) => joined,
         Err(crash) => {
             log::error!("view {} ({}) crashed while joining: {crash}", shell.name, shell.id);
-            shell.send(crate::protocol::Frame::reply(
+            shell.send(Frame::reply(
                 Some(&shell.join_ref),
                 Some(&shell.join_ref),
                 &shell.topic,
@@ -140,7 +169,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
             return;
         }
     };
-    shell.send(crate::protocol::Frame::reply(
+    shell.send(Frame::reply(
         Some(&shell.join_ref),
         Some(&shell.join_ref),
         &shell.topic,
@@ -163,7 +192,7 @@ fn run(rt: &Runtime, join: JoinRequest, rx: &Receiver<ViewInput>, handle: &ViewH
                 crash.callback,
                 crash.error
             );
-            shell.send(crate::protocol::Frame::encode_raw(
+            shell.send(Frame::encode_raw(
                 Some(&shell.join_ref),
                 Some(&shell.join_ref),
                 &shell.topic,
@@ -217,7 +246,10 @@ impl Shell<'_> {
                 },
                 Err(RecvTimeoutError::Timeout) => {
                     if self.timers.next_due().is_some_and(|due| due <= Instant::now()) {
-                        self.fire_timers(mv)
+                        if let Some(end) = self.fire_timers(mv) {
+                            return end;
+                        }
+                        Ok(())
                     } else {
                         mv.hibernate();
                         self.timers.shrink();
@@ -243,7 +275,7 @@ impl Shell<'_> {
     /// channel layer (duplicate join, server stop) answers the client.
     fn shutdown(&mut self) -> End {
         if self.parent.as_ref().is_some_and(|p| !p.is_alive()) {
-            self.send(crate::protocol::Frame::encode_raw(
+            self.send(Frame::encode_raw(
                 Some(&self.join_ref),
                 Some(&self.join_ref),
                 &self.topic,
@@ -254,25 +286,43 @@ impl Shell<'_> {
         End::Reason(TerminateReason::Shutdown)
     }
 
-    fn fire_timers(&mut self, mv: &mut MountedView) -> Result<(), Crash> {
+    /// Fires every due timer, flushing after each so their diffs go out in order; `Some`
+    /// when the view ends.
+    fn fire_timers(&mut self, mv: &mut MountedView) -> Option<End> {
         let now = Instant::now();
         while let Some(timer) = self.timers.pop_due(now) {
-            match timer {
-                TimerKind::Once(message) => mv.handle_info(message)?,
+            let step = match timer {
+                TimerKind::Once(message) => mv.handle_info(message),
                 TimerKind::Update { component, id, assigns } => {
-                    mv.send_update(&component, &id, assigns)?
+                    mv.send_update(&component, &id, assigns)
                 }
-                TimerKind::Interval { .. } => {}
+                // `pop_due` turns intervals into `Once` ticks.
+                TimerKind::Interval { .. } => Ok(()),
+            };
+            if let Err(crash) = step {
+                return Some(End::Crash(crash));
             }
-            // Flush between timers so each one's diff goes out in order.
-            if let Some(End::Crash(crash)) = self.after_step(mv) {
-                return Err(crash);
-            }
-            if mv.stopped().is_some() {
-                break;
+            if let Some(end) = self.after_step(mv) {
+                return Some(end);
             }
         }
-        Ok(())
+        None
+    }
+
+    /// The parent's assigns, for `assign_new` in a child's mount; `None` (logged) when the
+    /// parent does not answer in time.
+    fn parent_assigns(&self, parent: &ViewHandle) -> Option<Map<String, Value>> {
+        match parent.call(Message::new(AssignsRequest), PARENT_ASSIGNS_WAIT) {
+            Ok(reply) => reply.downcast().ok(),
+            Err(e) => {
+                log::warn!(
+                    "view {} ({}): parent assigns unavailable for assign_new: {e}",
+                    self.name,
+                    self.id
+                );
+                None
+            }
+        }
     }
 
     /// Writes the view's frames and carries out its commands; `Some` when the view ends.
