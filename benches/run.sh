@@ -40,6 +40,13 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS" "$PLOTS" "$LOGS"
 # --- limits: 5,000 client sockets + 5,000 server sockets (+ two threads per view server-side).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 say "limits: open files $(ulimit -n), threads-max $(cat /proc/sys/kernel/threads-max), pid_max $(cat /proc/sys/kernel/pid_max), max_map_count $(cat /proc/sys/vm/max_map_count)"
+# Two threads per view server-side: 5,000 views are ~10,000 threads. Rust needs ~4 memory maps
+# per thread, so vm.max_map_count / 4 caps a process (~16k threads here).
+MAX_THREADS_PER_PROC=$(( $(cat /proc/sys/vm/max_map_count) / 4 ))
+say "max user processes $(ulimit -u); threads per process limited to ~$MAX_THREADS_PER_PROC by max_map_count"
+if [ "$MAX_THREADS_PER_PROC" -lt 10200 ]; then
+  note "vm.max_map_count allows only ~$MAX_THREADS_PER_PROC threads per process: 5,000 views (10,000 threads) may be refused"
+fi
 if [ "$(ulimit -n)" -lt 12000 ]; then
   note "open-file limit is $(ulimit -n): runs above ~$(( $(ulimit -n) / 2 - 100 )) connections may fail to connect"
 fi
