@@ -1,30 +1,16 @@
-//! `lv-bench-server [ADDR]`: liveview serving the benchmark views (default `127.0.0.1:4000`).
-//!
-//! - `/counter`: `inc` adds one; `broadcast` publishes on the `bench` topic, which every
-//!   counter view subscribes to at connected mount, and each view then pushes a diff.
-//! - `/table`: 1,000 rows; each `bump` adds one to the value of the next row (row n % 1000).
-//!
-//! The same views as `benches/peers/pyview_bench/`. Renders are written by hand the way a
-//! compiled template renders: statics shared, a slot evaluated only when the assign it reads
-//! changed (`None` otherwise), the table as one comprehension.
+//! The views with renders written by hand the way a compiled template renders: statics
+//! shared, a slot evaluated only when the assign it reads changed (`None` otherwise), the
+//! table as one comprehension.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use liveview::{
-    App, Assigns, Comprehension, Dynamic, Fingerprint, LiveView, LocalPubSub, Message, MountParams,
-    PubSub, RenderError, Rendered, Session, Socket, Statics, ViewResult,
+    Assigns, Comprehension, Dynamic, Fingerprint, LiveView, Message, MountParams, PubSub,
+    RenderError, Rendered, Session, Socket, Statics, ViewResult,
 };
 use serde_json::{Value, json};
 
-/// The fan-out topic.
-const TOPIC: &str = "bench";
-const ROWS: usize = 1000;
-
-static PUBSUB: OnceLock<Arc<LocalPubSub>> = OnceLock::new();
-
-fn pubsub() -> &'static Arc<LocalPubSub> {
-    PUBSUB.get_or_init(|| Arc::new(LocalPubSub::new()))
-}
+use crate::{ROWS, TOPIC, pubsub};
 
 /// Statics with their fingerprint, built once.
 struct Shape {
@@ -45,11 +31,12 @@ fn slot(assigns: &Assigns, key: &str, render: impl FnOnce() -> String) -> Option
     (assigns.is_all_changed() || assigns.is_changed(key)).then(|| Dynamic::Text(render()))
 }
 
-fn int(assigns: &Assigns, key: &str) -> i64 {
+pub(crate) fn int(assigns: &Assigns, key: &str) -> i64 {
     assigns.get(key).and_then(Value::as_i64).unwrap_or(0)
 }
 
-struct Counter;
+/// `/counter`.
+pub struct Counter;
 
 impl LiveView for Counter {
     fn mount(_: &MountParams, _: &Session, socket: &mut Socket) -> ViewResult<Self> {
@@ -100,9 +87,9 @@ impl LiveView for Counter {
     }
 }
 
-/// Rows live in the view (not in assigns): the template reads them through `render`, and the
+/// `/table`. Rows live in the view (not in assigns): the template reads them through `render`, and the
 /// `bumps` assign marks them changed.
-struct Table {
+pub struct Table {
     values: Vec<u64>,
 }
 
@@ -167,30 +154,5 @@ impl LiveView for Table {
         self.values[bumps as usize % ROWS] += 1;
         socket.assign("bumps", bumps + 1)?;
         Ok(())
-    }
-}
-
-fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:4000".into());
-    let app = App::builder()
-        .secret_key_base(
-            "lv-bench-server: a fixed secret for benchmarks only, never for production",
-        )
-        .signing_salt("lv-bench")
-        .pubsub(Arc::clone(pubsub()) as Arc<dyn PubSub>)
-        .live::<Counter>("/counter")
-        .live::<Table>("/table")
-        .build();
-    let app = match app {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("lv-bench-server: {e}");
-            std::process::exit(1);
-        }
-    };
-    eprintln!("lv-bench-server listening on http://{addr}");
-    if let Err(e) = liveview_transports::serve(app, &addr) {
-        eprintln!("lv-bench-server: {e}");
-        std::process::exit(1);
     }
 }
