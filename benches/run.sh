@@ -56,9 +56,15 @@ say "building the load tool and servers (release)"
 cargo build --release -p liveview-loadtest --bin lv-load --bin lv-echo >"$LOGS/build.log" 2>&1 \
   || { cat "$LOGS/build.log" >&2; echo "build failed" >&2; exit 1; }
 HAVE_LIVEVIEW=0
+HAVE_HBS=0
 if [[ " $SERVERS " == *" liveview "* ]]; then
-  if cargo build --release -p liveview-loadtest --features server --bin lv-bench-server >"$LOGS/build-server.log" 2>&1; then
+  # With the templates crate the bench server also serves handlebars views (`--templates`).
+  if cargo build --release -p liveview-loadtest --features templates --bin lv-bench-server >"$LOGS/build-server.log" 2>&1; then
     HAVE_LIVEVIEW=1
+    HAVE_HBS=1
+  elif cargo build --release -p liveview-loadtest --features server --bin lv-bench-server >>"$LOGS/build-server.log" 2>&1; then
+    HAVE_LIVEVIEW=1
+    note "the templates crate did not build with the bench server: handlebars views (liveview-hbs) not measured"
   else
     note "liveview's bench server did not build on this checkout (see target/bench-logs/build-server.log); results cover the echo floor and pyview only"
   fi
@@ -95,7 +101,7 @@ fi
 # --- servers
 # A fresh port for every start: a server that closed many connections leaves them in
 # TIME_WAIT on its port, and a listener without SO_REUSEADDR could not bind it again.
-declare -A PORT=([liveview]=4000 [echo]=4000 [pyview]=4000)
+declare -A PORT=([liveview]=4000 [liveview-hbs]=4000 [echo]=4000 [pyview]=4000)
 NEXT_PORT=$(( 21000 + RANDOM % 8000 ))   # below the ephemeral range
 SERVER_PID=""
 start_server() {
@@ -104,6 +110,7 @@ start_server() {
   PORT[$name]=$port
   case "$name" in
     liveview) "$ROOT/target/release/lv-bench-server" "127.0.0.1:$port" >>"$LOGS/liveview.log" 2>&1 & SERVER_PID=$! ;;
+    liveview-hbs) "$ROOT/target/release/lv-bench-server" "127.0.0.1:$port" --templates >>"$LOGS/liveview-hbs.log" 2>&1 & SERVER_PID=$! ;;
     echo) "$ROOT/target/release/lv-echo" "127.0.0.1:$port" >>"$LOGS/echo.log" 2>&1 & SERVER_PID=$! ;;
     pyview) (cd benches/peers && exec "$VENV/bin/python" -m uvicorn pyview_bench.app:app --host 127.0.0.1 \
                --port "$port" --log-level warning --no-access-log) >>"$LOGS/pyview.log" 2>&1 & SERVER_PID=$! ;;
@@ -129,7 +136,9 @@ trap stop_server EXIT
 ACTIVE=()
 for s in $SERVERS; do
   case "$s" in
-    liveview) [ "$HAVE_LIVEVIEW" = 1 ] && ACTIVE+=(liveview) ;;
+    liveview)
+      [ "$HAVE_LIVEVIEW" = 1 ] && ACTIVE+=(liveview)
+      [ "$HAVE_HBS" = 1 ] && ACTIVE+=(liveview-hbs) ;;
     pyview) [ "$HAVE_PYVIEW" = 1 ] && ACTIVE+=(pyview) ;;
     echo) ACTIVE+=(echo) ;;
   esac
@@ -159,8 +168,11 @@ for server in "${ACTIVE[@]}"; do
   start_server "$server" || continue
   PAGE=counter
   load "$server" counter b2b-1 --mode b2b --conns 1 --duration "$B2B" --warmup 1
-  load "$server" counter b2b-4 --mode b2b --conns 4 --duration "$B2B" --warmup 1
-  for n in $COUNTS; do
+  # The handlebars variant differs only in rendering: its counter and table runs, no more.
+  HBS_COUNTS=""
+  for n in $COUNTS; do [ "$n" -le 1000 ] && HBS_COUNTS="$HBS_COUNTS $n"; done
+  [ "$server" = liveview-hbs ] || load "$server" counter b2b-4 --mode b2b --conns 4 --duration "$B2B" --warmup 1
+  for n in $([ "$server" = liveview-hbs ] && echo "$HBS_COUNTS" || echo "$COUNTS"); do
     # 1 connection: 100 ev/s (enough samples); otherwise 1 event/s per connection.
     if [ "$n" = 1 ]; then rate=100; else rate=$n; fi
     load "$server" counter "rate-$n" --mode rate --conns "$n" --rate "$rate" --duration "$DUR" --warmup "$WARM"
@@ -174,6 +186,7 @@ for server in "${ACTIVE[@]}"; do
   load "$server" table rate-1 --mode rate --conns 1 --rate 20 --event bump --duration "$DUR" --warmup "$WARM"
   load "$server" table b2b-1 --mode b2b --conns 1 --event bump --duration "$B2B" --warmup 1
   stop_server
+  [ "$server" = liveview-hbs ] && continue
 
   for n in $IDLE_COUNTS; do
     say "$server: (c) $n idle views"

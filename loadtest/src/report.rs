@@ -9,7 +9,7 @@ use crate::run::RunResult;
 use crate::svg::{self, Chart, Series};
 
 /// Servers in report order; the first is ours.
-pub const SERVERS: [&str; 3] = ["liveview", "echo", "pyview"];
+pub const SERVERS: [&str; 4] = ["liveview", "liveview-hbs", "echo", "pyview"];
 
 /// One criterion benchmark's estimate.
 #[derive(Clone, Debug, PartialEq)]
@@ -179,7 +179,8 @@ the tool's CPU use is reported per run.",
         present.join(", ")
     );
     md.push_str(
-        "  - `liveview`: `lv-bench-server` (this repo, release build, default `App` and `liveview_transports` settings): a counter view and a 1,000-row table view. Their `render` is written by hand the way a compiled template renders (shared statics, only slots whose assign changed are evaluated, the table as one comprehension of 1,000 entries re-rendered on every change), because the `template!` macro had not landed when the bench server was written; a handlebars render would add its own cost to every table event.\n\
+        "  - `liveview`: `lv-bench-server` (this repo, release build, default `App` and `liveview_transports` settings): a counter view and a 1,000-row table view. Their `render` is written by hand the way a compiled template renders (shared statics, only slots whose assign changed are evaluated, the table as one comprehension of 1,000 entries re-rendered on every change). This isolates the runtime, diff and transport from the template engine.\n\
+  - `liveview-hbs`: the same server with `--templates`: the views as an app writes them, with handlebars templates compiled by `liveview-templates` and the rows in assigns (re-assigned after each click). Counter and table runs only; targets are judged on `liveview`.\n\
   - `echo`: `lv-echo`, raw tungstenite, one thread per connection answering every Phoenix frame inline with the smallest correct reply: the floor for a round trip.\n\
   - `pyview`: `pyview-web` (PyPI, version in `benches/peers/requirements.txt`) on uvicorn, one process, the same two views (`benches/peers/`).\n\
 - **Client:** `lv-load` (`loadtest/`), Phoenix Channels V2 over WebSocket (tungstenite). Per connection it does what the JS client does: GET the page, read the CSRF meta tag, `data-phx-session`, `data-phx-static`, id and cookie, upgrade `/live/websocket?_csrf_token=..&vsn=2.0.0`, `phx_join` `lv:<id>`, heartbeat every 30 s. Connections are opened by 8 threads at a fixed ramp; the measurement then runs on 2 worker threads polling non-blocking sockets with epoll.\n\
