@@ -64,7 +64,7 @@ if [[ " $SERVERS " == *" liveview "* ]]; then
     HAVE_HBS=1
   elif cargo build --release -p liveview-loadtest --features server --bin lv-bench-server >>"$LOGS/build-server.log" 2>&1; then
     HAVE_LIVEVIEW=1
-    note "the templates crate did not build with the bench server: handlebars views (liveview-hbs) not measured"
+    note "handlebars views (liveview-hbs) not measured: the bench server's \`templates\` feature did not build (it needs \`liveview_templates::template!\`; see target/bench-logs/build-server.log)"
   else
     note "liveview's bench server did not build on this checkout (see target/bench-logs/build-server.log); results cover the echo floor and pyview only"
   fi
