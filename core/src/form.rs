@@ -14,7 +14,10 @@
 //! - `a[b][c]=v` nests maps and `a[]=v` appends to a list; every `a[][…]` pair goes into the
 //!   *same* map inside the list (`a[][x]=1&a[][y]=2` → `[{"x": "1", "y": "2"}]`), as in Plug:
 //!   forms that repeat rows use indexes (`a[0][x]`);
-//! - the last value of a key wins, also when the shape changes (`x[]=1&x[y]=1` → a map).
+//! - the last value of a key wins, also when the shape changes (`x[]=1&x[y]=1` → a map);
+//! - a key nested deeper than [`MAX_DEPTH`] levels is dropped: each level costs a node and a
+//!   prefix copy, so `a[][][]…` from a 1 MiB event would take quadratic time and memory, and
+//!   building the value would recurse past a view thread's stack.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -22,6 +25,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::view::Params;
+
+/// Most levels of nesting in one key (`a[b][c]` has 3); deeper keys are dropped. Real forms
+/// nest a handful of levels.
+pub const MAX_DEPTH: usize = 32;
 
 /// Decodes a URL-encoded string into nested params.
 ///
@@ -157,6 +164,10 @@ impl Tree {
                 let inner = &key[open + 1..key.len() - 1];
                 let mut start = open + 1;
                 for segment in inner.split("][") {
+                    if levels.len() >= MAX_DEPTH {
+                        log::debug!("form key nested deeper than {MAX_DEPTH} levels dropped");
+                        return;
+                    }
                     levels
                         .push((Some(&key[..prefix_end]), (!segment.is_empty()).then_some(segment)));
                     prefix_end = start + segment.len() + 1;

@@ -42,7 +42,7 @@ pub mod wire;
 
 pub use app::{App, AppBuilder, AppConfig, BuildError, LiveSession};
 pub use assigns::Assigns;
-pub use connection::Connection;
+pub use connection::{Connection, ConnectionLimits};
 pub use http::{HttpRequest, HttpResponse};
 pub use mounted::{
     Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,

@@ -86,3 +86,23 @@ fn list_rows_merge_like_plug() {
     assert_eq!(params["rows"], json!({"0": {"name": "a"}, "1": {"name": "b"}}));
     assert_eq!(target_path("rows[][name]"), ["rows", "name"]);
 }
+
+#[test]
+fn deeply_nested_keys_are_dropped_quickly_and_without_deep_recursion() {
+    // Before the depth cap this took minutes and gigabytes (a prefix per level), then
+    // overflowed the stack of a view thread while building the value.
+    let deep = format!("a{}=x&b=1", "[]".repeat(100_000));
+    let decoded = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || decode(&deep))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(Value::Object(decoded), json!({"b": "1"}));
+    let at_limit = format!("a{}=x", "[k]".repeat(liveview_core::form::MAX_DEPTH - 1));
+    let mut node = &decode(&at_limit)["a"];
+    for _ in 1..liveview_core::form::MAX_DEPTH {
+        node = &node["k"];
+    }
+    assert_eq!(node, &json!("x"));
+}

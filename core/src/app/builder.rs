@@ -185,6 +185,21 @@ impl AppBuilder {
         self
     }
 
+    /// Capacity of each view's mailbox (see `RuntimeConfig::mailbox_capacity`, default 8).
+    /// A client frame waits for room at most `ConnectionLimits::mailbox_wait`, then the
+    /// connection is closed: a view that cannot keep up is never buffered for without bound.
+    pub fn mailbox_capacity(mut self, capacity: usize) -> AppBuilder {
+        self.config.runtime.mailbox_capacity = capacity.max(1);
+        self
+    }
+
+    /// Limits of each socket: views joined, frames per second, mailbox wait (see
+    /// [`ConnectionLimits`](crate::ConnectionLimits) for the defaults).
+    pub fn connection_limits(mut self, limits: crate::ConnectionLimits) -> AppBuilder {
+        self.config.limits = limits;
+        self
+    }
+
     /// Origins allowed to open a socket (`https://example.com`, or a bare host
     /// `example.com`; `"*"` allows any). Default: the request's own `Host`.
     pub fn check_origin(mut self, origins: Vec<String>) -> AppBuilder {

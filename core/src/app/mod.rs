@@ -15,7 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use crate::connection::Connection;
+use crate::connection::{Connection, ConnectionLimits};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::session::Sessions;
@@ -43,6 +43,8 @@ pub struct AppConfig {
     pub tracked_static: Vec<String>,
     /// Name of the signed session cookie (default `_liveview_key`).
     pub session_cookie: String,
+    /// Views per socket, frame rate, mailbox wait (see [`ConnectionLimits`]).
+    pub limits: ConnectionLimits,
 }
 
 impl Default for AppConfig {
@@ -52,6 +54,7 @@ impl Default for AppConfig {
             check_origin: Vec::new(),
             tracked_static: Vec::new(),
             session_cookie: "_liveview_key".to_owned(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -230,12 +233,20 @@ fn check_origin(allowed: &[String], request: &HttpRequest) -> Result<(), Connect
     let ok = if allowed.is_empty() {
         request.header("host").is_some_and(|host| host.eq_ignore_ascii_case(&host_of(origin)))
     } else {
+        let host = host_of(origin);
         allowed.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
             a == "*"
                 || a.eq_ignore_ascii_case(origin)
-                || (!a.contains("://")
-                    && (host_of(origin) == a.to_ascii_lowercase()
-                        || host_name(&host_of(origin)) == a.to_ascii_lowercase()))
+                || (!a.contains("://") && (host == a || host_name(&host) == a))
+                // `*.example.com`, as the transports' `CheckOrigin` reads it; the dot is part
+                // of the suffix, so `evilexample.com` does not match (CVE-2022-42975's class).
+                || a.strip_prefix("*.").is_some_and(|domain| {
+                    let name = host_name(&host);
+                    name.len() > domain.len() + 1
+                        && name.ends_with(domain)
+                        && name.as_bytes()[name.len() - domain.len() - 1] == b'.'
+                })
         })
     };
     if ok {
@@ -273,5 +284,28 @@ mod tests {
         assert!(check_origin(&allowed, &request("http://evil.com", "x")).is_err());
         assert!(check_origin(&["*".to_owned()], &request("http://evil.com", "x")).is_ok());
         assert!(check_origin(&[], &HttpRequest::default()).is_ok());
+    }
+
+    #[test]
+    fn origin_lookalikes_are_refused() {
+        let host = "localhost:4000";
+        for evil in [
+            "http://localhost:4000.evil.com",
+            "http://localhost:4000@evil.com",
+            "http://evil.com/localhost:4000",
+            "http://evil.com?localhost:4000",
+            "null",
+            "",
+        ] {
+            assert!(check_origin(&[], &request(evil, host)).is_err(), "{evil}");
+        }
+        let wildcard = vec!["*.example.com".to_owned()];
+        assert!(check_origin(&wildcard, &request("https://app.example.com", "x")).is_ok());
+        assert!(check_origin(&wildcard, &request("https://a.b.example.com:8443", "x")).is_ok());
+        for evil in
+            ["https://evilexample.com", "https://example.com", "https://example.com.evil.org"]
+        {
+            assert!(check_origin(&wildcard, &request(evil, "x")).is_err(), "{evil}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::view::MountParams;
 type Refusal = &'static str;
 const STALE: Refusal = "stale";
 const UNAUTHORIZED: Refusal = "unauthorized";
+const TOO_MANY_VIEWS: Refusal = "too many views";
 
 impl Connection {
     pub(super) fn join(&mut self, frame: Frame) {
@@ -32,7 +33,8 @@ impl Connection {
         };
         if let Some(old) = self.channels.remove(&frame.topic) {
             if old.handle.is_alive() {
-                if let Delivery::Stuck = deliver(&old.handle, ViewInput::Shutdown) {
+                let wait = self.limits().mailbox_wait;
+                if let Delivery::Stuck = deliver(&old.handle, ViewInput::Shutdown, wait) {
                     log::warn!(
                         "connection {}: {} did not take Shutdown",
                         self.transport_id,
@@ -47,6 +49,18 @@ impl Connection {
                     "{}",
                 ));
             }
+        }
+        // Views that ended on their own (crash, redirect) no longer count.
+        self.channels.retain(|_, channel| channel.handle.is_alive());
+        if self.channels.len() >= self.limits().max_views_per_connection {
+            log::warn!(
+                "connection {}: join of {} refused: {} views joined (max_views_per_connection)",
+                self.transport_id,
+                frame.topic,
+                self.channels.len()
+            );
+            self.refuse_join(&frame, TOO_MANY_VIEWS);
+            return;
         }
         let id = id.to_owned();
         let request = match self.authorize(&frame, id, join_ref.clone()) {

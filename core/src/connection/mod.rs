@@ -17,9 +17,22 @@
 //!   live session, else `{"reason":"unauthorized"}`;
 //! - no URL: a nested child (its parent must be joined on this connection) or a sticky view;
 //! - joining a topic that is already joined stops the old view and sends `phx_close` with
-//!   the old join ref before joining anew.
+//!   the old join ref before joining anew;
+//! - at most [`ConnectionLimits::max_views_per_connection`] views per socket, else
+//!   `{"reason":"too many views"}`.
+//!
+//! Rate limit: every client frame but heartbeats and leaves takes a token from a bucket of
+//! [`ConnectionLimits::event_burst`] refilled at [`ConnectionLimits::events_per_second`].
+//! A frame without a token is not delivered; it is answered `phx_reply` with status
+//! `error` and `{"reason":"rate limited"}` (the JS client logs it and stays connected, as
+//! for any refused push). The connection stays open: a client that floods and does not
+//! read its replies is disconnected by the transport's write timeout.
 
 mod join;
+mod limits;
+
+pub use limits::ConnectionLimits;
+use limits::TokenBucket;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -34,10 +47,6 @@ use crate::runtime::{ViewHandle, ViewInput};
 use crate::socket::ConnectInfo;
 use crate::transport::{ClientConnection, Transport};
 use crate::view::{Params, Session};
-
-/// How long a frame may wait for room in a busy view's mailbox before the connection is
-/// closed (the reader thread waits, so the client is slowed down by TCP meanwhile).
-const MAILBOX_WAIT: Duration = Duration::from_secs(5);
 
 /// One joined LiveView channel.
 struct Channel {
@@ -56,6 +65,10 @@ pub struct Connection {
     socket_params: Params,
     info: ConnectInfo,
     channels: HashMap<String, Channel>,
+    /// Frames the client may still send now (the rate limit).
+    bucket: TokenBucket,
+    /// Set while frames are being refused, so a flood logs one line, not one per frame.
+    rate_limited: bool,
 }
 
 impl fmt::Debug for Connection {
@@ -78,6 +91,8 @@ impl Connection {
     ) -> Connection {
         let n = app.next_transport.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let transport_id = format!("{}-{n}", transport.kind());
+        let limits = &app.config.limits;
+        let bucket = TokenBucket::new(limits.events_per_second, limits.event_burst);
         Connection {
             app,
             transport,
@@ -86,6 +101,8 @@ impl Connection {
             socket_params,
             info,
             channels: HashMap::new(),
+            bucket,
+            rate_limited: false,
         }
     }
 
@@ -123,7 +140,39 @@ impl Connection {
         self.reply(frame, None, "error", r#"{"reason":"unmatched topic"}"#);
     }
 
+    fn limits(&self) -> &ConnectionLimits {
+        &self.app.config.limits
+    }
+
+    /// Takes a token for `frame`; false (and the frame answered) when over the rate limit.
+    fn admit(&mut self, frame: &Frame) -> bool {
+        // Heartbeats keep the socket alive and leaves free resources: never refused.
+        if frame.topic == "phoenix" || frame.event == "phx_leave" {
+            return true;
+        }
+        if self.bucket.take() {
+            self.rate_limited = false;
+            return true;
+        }
+        if !self.rate_limited {
+            self.rate_limited = true;
+            log::warn!(
+                "connection {}: more than {} frames/s (burst {}); refusing frames until the rate drops",
+                self.transport_id,
+                self.limits().events_per_second,
+                self.limits().event_burst
+            );
+        }
+        if frame.msg_ref.is_some() {
+            self.reply(frame, frame.join_ref.as_deref(), "error", r#"{"reason":"rate limited"}"#);
+        }
+        false
+    }
+
     fn handle_frame(&mut self, frame: Frame) {
+        if !self.admit(&frame) {
+            return;
+        }
         if frame.topic == "phoenix" {
             if frame.event == "heartbeat" {
                 self.reply(&frame, None, "ok", "{}");
@@ -141,6 +190,7 @@ impl Connection {
 
     /// Hands a frame to the view of its topic (no allocation on this path).
     fn route(&mut self, frame: Frame) {
+        let wait = self.limits().mailbox_wait;
         let leaving = frame.event == "phx_leave";
         // The view answers a leave and closes; a join on this topic may follow at once (live
         // navigation), which must not count as a duplicate join.
@@ -151,7 +201,7 @@ impl Connection {
             None => None,
         };
         let delivery = match handle {
-            Some(handle) => deliver(handle, ViewInput::Client(frame)),
+            Some(handle) => deliver(handle, ViewInput::Client(frame), wait),
             None => Delivery::Gone(ViewInput::Client(frame)),
         };
         match delivery {
@@ -168,7 +218,7 @@ impl Connection {
             Delivery::Gone(_) => {}
             Delivery::Stuck => {
                 log::warn!(
-                    "connection {}: a view did not take a frame for {MAILBOX_WAIT:?}; closing the connection",
+                    "connection {}: a view did not take a frame for {wait:?}; closing the connection",
                     self.transport_id
                 );
                 self.transport.close();
@@ -203,12 +253,13 @@ impl ClientConnection for Connection {
     }
 
     fn closed(&mut self) {
+        let wait = self.limits().mailbox_wait;
         for (topic, channel) in self.channels.drain() {
             // Waits for room in a busy mailbox: a view that missed this would outlive its
             // connection (its writes to a closed transport fail silently).
-            if let Delivery::Stuck = deliver(&channel.handle, ViewInput::TransportClosed) {
+            if let Delivery::Stuck = deliver(&channel.handle, ViewInput::TransportClosed, wait) {
                 log::warn!(
-                    "connection {}: {topic} did not take TransportClosed within {MAILBOX_WAIT:?}",
+                    "connection {}: {topic} did not take TransportClosed within {wait:?}",
                     self.transport_id
                 );
             }
@@ -227,12 +278,12 @@ enum Delivery {
     Done,
     /// The view has ended; the input comes back.
     Gone(ViewInput),
-    /// The mailbox stayed full for [`MAILBOX_WAIT`].
+    /// The mailbox stayed full for [`ConnectionLimits::mailbox_wait`].
     Stuck,
 }
 
-/// Puts `input` in a view's mailbox, waiting (with backoff) while it is full.
-fn deliver(handle: &ViewHandle, input: ViewInput) -> Delivery {
+/// Puts `input` in a view's mailbox, waiting (with backoff) up to `wait` while it is full.
+fn deliver(handle: &ViewHandle, input: ViewInput, wait: Duration) -> Delivery {
     let mut input = match handle.send(input) {
         Ok(()) => return Delivery::Done,
         Err(e) => e.0,
@@ -243,7 +294,7 @@ fn deliver(handle: &ViewHandle, input: ViewInput) -> Delivery {
         if !handle.is_alive() {
             return Delivery::Gone(input);
         }
-        if start.elapsed() > MAILBOX_WAIT {
+        if start.elapsed() > wait {
             return Delivery::Stuck;
         }
         std::thread::sleep(pause);

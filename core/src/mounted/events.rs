@@ -139,7 +139,7 @@ impl MountedView {
         rounds: u32,
         patch: Option<(String, bool)>,
     ) -> Result<(), Crash> {
-        match self.socket.take_navigation() {
+        match self.take_navigation()? {
             None => {
                 let diff = self.render_diff()?;
                 if let Some((to, replace)) = patch {

@@ -320,7 +320,7 @@ impl MountedView {
             static_navigation: None,
         };
         if let MountParams::Router(params) = &args.params {
-            match mv.socket.take_navigation() {
+            match mv.take_navigation()? {
                 // A patch in mount replaces the first handle_params (settled below).
                 Some(Navigation::Patch { to, replace }) => mv.socket.push_patch(to, replace),
                 Some(nav) => mv.mount_navigation = Some(nav),
@@ -341,7 +341,7 @@ impl MountedView {
             return Ok(());
         }
         let mut rounds = 0;
-        while let Some(nav) = self.socket.take_navigation() {
+        while let Some(nav) = self.take_navigation()? {
             match nav {
                 Navigation::Patch { to, replace } => {
                     rounds += 1;
@@ -579,6 +579,41 @@ impl MountedView {
             events.append(&mut self.events);
         }
         events
+    }
+
+    /// Takes the socket's navigation, refusing unsafe targets as a crash of the view (Phoenix
+    /// raises `ArgumentError` in `redirect/2`): `redirect` must be a local path
+    /// ([`crate::html::valid_local_path`]: not `//evil.com`, `/\\evil.com`, `http://…`),
+    /// `redirect_external` a URL of an allowed scheme ([`crate::html::valid_destination`]:
+    /// not `javascript:`), a patch or navigation a path or `http(s)` URL.
+    pub(crate) fn take_navigation(&mut self) -> Result<Option<Navigation>, Crash> {
+        let Some(nav) = self.socket.take_navigation() else { return Ok(None) };
+        let refused = match &nav {
+            Navigation::Redirect { to, external: false } => {
+                (!crate::html::valid_local_path(to)).then_some(("redirect", to))
+            }
+            Navigation::Redirect { to, external: true } => {
+                (!crate::html::valid_destination(to)).then_some(("redirect_external", to))
+            }
+            Navigation::Navigate { to, .. } => {
+                (!crate::html::valid_live_destination(to)).then_some(("push_navigate", to))
+            }
+            Navigation::Patch { to, .. } => {
+                (!crate::html::valid_live_destination(to)).then_some(("push_patch", to))
+            }
+        };
+        match refused {
+            None => Ok(Some(nav)),
+            Some(("redirect", to)) => Err(Crash::new(
+                "redirect",
+                format!(
+                    "redirect expects a local path but was {to:?}; use redirect_external for other sites"
+                ),
+            )),
+            Some((callback, to)) => {
+                Err(Crash::new(callback, format!("unsafe destination {to:?} refused")))
+            }
+        }
     }
 
     /// The payload of a `redirect` / `live_redirect` (with the changed flash, signed).

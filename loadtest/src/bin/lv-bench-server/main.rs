@@ -9,8 +9,8 @@
 //! hand (`views.rs`); `--templates` (feature `templates`) serves handlebars versions compiled
 //! by `liveview-templates` (`hbs.rs`) at the same paths.
 
-// `hbs.rs` (handlebars versions of the views) joins the build with a `templates` feature once
-// `liveview_templates::template!` is on main: `--all-features` in CI must compile.
+#[cfg(feature = "templates")]
+mod hbs;
 mod views;
 
 use std::sync::{Arc, OnceLock};
@@ -44,8 +44,15 @@ fn main() {
         .signing_salt("lv-bench")
         .pubsub(Arc::clone(pubsub()) as Arc<dyn PubSub>);
     let builder = if templates {
-        eprintln!("lv-bench-server: --templates needs the `templates` feature (not built)");
-        std::process::exit(2);
+        #[cfg(feature = "templates")]
+        {
+            builder.live::<hbs::Counter>("/counter").live::<hbs::Table>("/table")
+        }
+        #[cfg(not(feature = "templates"))]
+        {
+            eprintln!("lv-bench-server: --templates needs the `templates` feature");
+            std::process::exit(2);
+        }
     } else {
         builder.live::<views::Counter>("/counter").live::<views::Table>("/table")
     };
