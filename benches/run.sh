@@ -4,6 +4,7 @@
 #   bash benches/run.sh            full run (~10 min): 1/100/1,000/5,000 connections
 #   bash benches/run.sh --quick    short windows, at most 1,000 connections (~3 min)
 #   options: --servers "liveview echo pyview"   --no-criterion   --no-pyview-install
+#            --keep (keep benches/results/ from earlier runs; re-run only --servers)
 #
 # Servers run one at a time (each fresh for its scenario group) so that they never compete
 # for the 2 cores; the load tool, scenario and total event rate are the same for all three.
@@ -15,12 +16,14 @@ QUICK=0
 SERVERS="liveview echo pyview"
 CRITERION=1
 PY_INSTALL=1
+KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --servers) SERVERS="$2"; shift ;;
     --no-criterion) CRITERION=0 ;;
     --no-pyview-install) PY_INSTALL=0 ;;
+    --keep) KEEP=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -35,7 +38,8 @@ NOTES=()
 note() { echo "note: $*" >&2; NOTES+=(--note "$*"); }
 say() { echo "== $*" >&2; }
 
-rm -rf "$RESULTS" && mkdir -p "$RESULTS" "$PLOTS" "$LOGS"
+[ "$KEEP" = 1 ] || rm -rf "$RESULTS"
+mkdir -p "$RESULTS" "$PLOTS" "$LOGS"
 
 # --- limits: 5,000 client sockets + 5,000 server sockets (+ two threads per view server-side).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -99,8 +103,8 @@ if [[ " $SERVERS " == *" pyview "* ]]; then
 fi
 
 # --- servers
-# A fresh port for every start: a server that closed many connections leaves them in
-# TIME_WAIT on its port, and a listener without SO_REUSEADDR could not bind it again.
+# A fresh port for every start: the previous server may still be tearing down thousands of
+# threads (and their sockets) when the next one binds.
 declare -A PORT=([liveview]=4000 [liveview-hbs]=4000 [echo]=4000 [pyview]=4000)
 NEXT_PORT=$(( 21000 + RANDOM % 8000 ))   # below the ephemeral range
 SERVER_PID=""
@@ -219,6 +223,10 @@ if [ "$CRITERION" = 1 ]; then
   fi
 fi
 
+if [ "$CRITERION" = 0 ] && [ -d "$ROOT/target/criterion" ]; then
+  CRIT_ARGS=(--criterion "$ROOT/target/criterion")
+  note "criterion figures are from an earlier \`cargo bench\` (this run used --no-criterion)"
+fi
 [ "$HAVE_PYVIEW" = 1 ] && NOTES+=(--note "pyview: pyview-web $PYVIEW_VERSION on uvicorn[standard] (uvloop, httptools, websockets), one process, Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())').")
 NOTES+=(--note "load average (1/5/15 min) before the load runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg). Anything above ~0.5 means other work shared the 2 cores with the benchmark.")
 QUICK_FLAG=()
