@@ -9,7 +9,7 @@ NODE ?= node
 # npm ci rewrites this file, so it is newer than the lock exactly when node_modules is fresh.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: demo test npm-ci fmt-check clippy cargo-test doc layering examples browser-test bench
+.PHONY: demo test npm-ci fmt-check clippy cargo-test doc layering examples browser-test bench bench-quick
 
 ## Serve the showcase on http://127.0.0.1:4000 (PORT overrides).
 demo: $(NODE_STAMP)
@@ -52,6 +52,10 @@ examples:
 browser-test: $(NODE_STAMP)
 	$(NODE) --test --test-concurrency=1 tests/browser/*.test.js
 
-## Benchmarks (filled in by the benchmark work; see BENCHMARKS.md).
+## Benchmarks: criterion (diff, render) and side-by-side load runs against the tungstenite
+## echo floor and pyview; writes BENCHMARKS.md. `bench-quick` is a ~3 minute version.
 bench:
-	@echo "make bench: no benchmarks yet"
+	bash benches/run.sh
+
+bench-quick:
+	bash benches/run.sh --quick
