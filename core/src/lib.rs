@@ -33,6 +33,7 @@ mod runtime;
 pub mod session;
 mod socket;
 mod static_render;
+mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;
@@ -58,6 +59,7 @@ pub use runtime::{
     StaticRender, StaticRequest, ViewHandle, ViewInput,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
+pub use stream::{DomIdFn, STREAM_MARKER, STREAMS_ASSIGN, StreamOpts, stream_of};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,

@@ -114,6 +114,7 @@ pub struct Socket {
     commands: Vec<Command>,
     parent_assigns: Option<Map<String, Value>>,
     assign_new_keys: Vec<String>,
+    streams: crate::stream::Streams,
 }
 
 impl Socket {
@@ -138,6 +139,7 @@ impl Socket {
             commands: Vec::new(),
             parent_assigns: None,
             assign_new_keys: Vec::new(),
+            streams: crate::stream::Streams::default(),
         }
     }
 
@@ -477,8 +479,18 @@ impl Socket {
         std::mem::take(&mut self.flash_changed)
     }
 
-    /// Resets temporary assigns to their defaults; called after each render.
+    pub(crate) fn streams(&self) -> &crate::stream::Streams {
+        &self.streams
+    }
+
+    pub(crate) fn streams_mut(&mut self) -> &mut crate::stream::Streams {
+        &mut self.streams
+    }
+
+    /// Resets temporary assigns to their defaults and prunes streams; called after each
+    /// render.
     pub fn reset_temporary_assigns(&mut self) {
+        self.prune_streams();
         for (key, default) in &self.temporary {
             // Direct write without marking: the reset value must not cause a re-render.
             let changed = self.assigns.is_changed(key);

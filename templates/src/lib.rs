@@ -15,6 +15,12 @@
 //! cannot split (user block helpers, inline partials) is rendered by handlebars itself as
 //! text and re-rendered after every change.
 //!
+//! Streams: iterating a stream value (`{{#each streams.songs}}`, see `liveview_core::Socket::stream`)
+//! renders a comprehension carrying the stream's operations; each row sees the item's fields
+//! plus `dom_id` (also `@key` and the second block param), so the row element can say
+//! `id="{{dom_id}}"` inside a `phx-update="stream"` container with an `id`. The template knows
+//! a value is a stream by its `liveview_core::STREAM_MARKER` key, not by its path.
+//!
 //! LiveView helpers: `live_component`, `live_render` (session from `session=` and
 //! `session_<key>=` arguments), `live_patch`, `live_redirect`, `live_title`, `csrf_meta`, and
 //! form helpers (`text_input`, `email_input`, `password_input`, `hidden_input`,

@@ -15,3 +15,5 @@ mod liveview;
 mod roundtrip;
 // Random templates: splice and round trip.
 mod generated;
+// `{{#each streams.x}}` renders a stream comprehension.
+mod streams;

@@ -179,7 +179,8 @@ impl LiveViewTest {
             .views
             .get_mut(id)
             .ok_or_else(|| TestError::ViewDown(format!("no view {id:?}")))?;
-        let mut html = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
+        let rendering = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?;
+        let (mut html, streams) = (rendering.html, rendering.streams);
         let children: Vec<String> = self
             .socket
             .views
@@ -191,15 +192,17 @@ impl LiveViewTest {
             let inner = self.html_of(&child)?;
             html = fill_container(&html, &child, &inner);
         }
-        let patched = dom::patch_updates(self.previous.get(id).map(String::as_str), &html);
+        let previous = self.previous.get(id).map(String::as_str);
+        let patched = dom::patch_with_streams(previous, &html, &streams);
         self.previous.insert(id.to_owned(), patched.clone());
         Ok(patched)
     }
 
     /// Joins children that appeared in `id`'s render and leaves those that vanished.
     fn sync_children(&mut self, id: &str) -> Result<(), TestError> {
-        let Some(view) = self.socket.views.get_mut(id) else { return Ok(()) };
-        let html = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
+        let Some(view) = self.socket.views.get(id) else { return Ok(()) };
+        // A copy: rendering forgets stream entries, which `html_of` still has to show.
+        let html = view.tree.clone().to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
         let selector = format!(r#"[data-phx-parent-id="{id}"]"#);
         let containers = dom::select(&html, &selector, None)?;
         let present: Vec<String> =
