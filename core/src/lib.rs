@@ -22,6 +22,7 @@ pub mod flash;
 pub mod form;
 pub mod html;
 mod http;
+pub mod js;
 pub mod merge;
 mod mounted;
 pub mod protocol;

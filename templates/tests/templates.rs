@@ -17,3 +17,5 @@ mod roundtrip;
 mod generated;
 // `{{#each streams.x}}` renders a stream comprehension.
 mod streams;
+// `js_*` helpers.
+mod js;

@@ -617,7 +617,7 @@ impl Element<'_> {
     pub fn hook_event(&mut self, event: &str, value: Value) -> Result<String, TestError> {
         let el = self.find()?;
         let mut payload = json!({"type": "hook", "event": event, "value": value});
-        if let Some(cid) = target_cid(self.test, &self.view, &el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, &el, None)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)
@@ -630,14 +630,55 @@ impl Element<'_> {
         el: &ElementInfo,
         extra: Map<String, Value>,
     ) -> Result<String, TestError> {
+        if let Some(ops) = js_ops(event) {
+            // A JS command: like Phoenix.LiveViewTest, run its `push` ops (the others act on
+            // the DOM only).
+            let mut html = None;
+            for args in ops.iter().filter(|op| op[0] == "push").map(|op| &op[1]) {
+                let Some(push_event) = args.get("event").and_then(Value::as_str) else { continue };
+                let mut extra = extra.clone();
+                if let Some(Value::Object(v)) = args.get("value") {
+                    extra.extend(v.clone());
+                }
+                let target = args.get("target").map(|t| match t {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                html = Some(self.send_one(kind, push_event, el, extra, target.as_deref())?);
+            }
+            return match html {
+                Some(html) => Ok(html),
+                None => self.test.render(),
+            };
+        }
+        self.send_one(kind, event, el, extra, None)
+    }
+
+    fn send_one(
+        &mut self,
+        kind: &str,
+        event: &str,
+        el: &ElementInfo,
+        extra: Map<String, Value>,
+        target: Option<&str>,
+    ) -> Result<String, TestError> {
         let mut value = el.event_value();
         value.extend(extra);
         let mut payload = json!({"type": kind, "event": event, "value": value});
-        if let Some(cid) = target_cid(self.test, &self.view, el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, el, target)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)
     }
+}
+
+/// The ops of a binding that holds a JS command (`[["push", {...}], ...]`).
+fn js_ops(binding: &str) -> Option<Vec<Value>> {
+    if !binding.trim_start().starts_with('[') {
+        return None;
+    }
+    let ops: Vec<Value> = serde_json::from_str(binding).ok()?;
+    ops.iter().all(|op| op[0].is_string() && op[1].is_object()).then_some(ops)
 }
 
 /// The component an event goes to: `phx-target` as a cid, or a selector resolved to the
@@ -646,8 +687,9 @@ fn target_cid(
     test: &mut LiveViewTest,
     view: &str,
     el: &ElementInfo,
+    js_target: Option<&str>,
 ) -> Result<Option<u32>, TestError> {
-    let Some(target) = el.attr("phx-target") else { return Ok(None) };
+    let Some(target) = js_target.or_else(|| el.attr("phx-target")) else { return Ok(None) };
     if let Ok(cid) = target.trim().parse::<u32>() {
         return Ok(Some(cid));
     }
@@ -726,7 +768,7 @@ impl Form<'_> {
         if !uploads.is_null() {
             payload["uploads"] = uploads;
         }
-        if let Some(cid) = target_cid(self.test, &self.view, el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, el, None)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)
