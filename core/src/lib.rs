@@ -25,6 +25,7 @@ mod http;
 pub mod js;
 pub mod merge;
 mod mounted;
+mod on_mount;
 pub mod protocol;
 mod pubsub;
 mod registry;
@@ -49,6 +50,7 @@ pub use http::{HttpRequest, HttpResponse};
 pub use mounted::{
     Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,
 };
+pub use on_mount::{OnMount, OnMountHook};
 pub use pubsub::{DELIVERY_WAIT, DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
 pub use registry::{ComponentDef, ViewDef};
 pub use rendered::{

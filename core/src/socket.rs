@@ -459,6 +459,11 @@ impl Socket {
         std::mem::take(&mut self.events)
     }
 
+    /// The pending navigation request, if any.
+    pub(crate) fn navigation(&self) -> Option<&Navigation> {
+        self.navigation.as_ref()
+    }
+
     /// Takes the navigation request.
     pub fn take_navigation(&mut self) -> Option<Navigation> {
         self.navigation.take()

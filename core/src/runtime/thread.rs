@@ -152,6 +152,7 @@ fn run(
         parent_assigns: shell.parent.as_ref().and_then(|parent| shell.parent_assigns(parent)),
         parent_id: shell.parent.as_ref().map(|p| p.id().to_owned()),
         root_id,
+        live_session: join.live_session.clone(),
     };
     let joined = MountedView::mount(rt, args)
         .and_then(|mut mv| mv.render_join(join.redirected).map(|reply| (mv, reply)));
