@@ -14,6 +14,7 @@
 
 mod app;
 mod assigns;
+mod async_ops;
 mod children;
 mod component;
 mod connection;
@@ -45,6 +46,7 @@ pub mod wire;
 
 pub use app::{App, AppBuilder, AppConfig, BuildError, LiveSession};
 pub use assigns::Assigns;
+pub use async_ops::{ASYNC_STACK_SIZE, AsyncFn, AsyncKind, AsyncTask};
 pub use connection::{Connection, ConnectionLimits};
 pub use http::{HttpRequest, HttpResponse};
 pub use mounted::{

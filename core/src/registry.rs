@@ -23,6 +23,12 @@ pub(crate) trait ErasedView: Send {
     fn handle_params(&mut self, params: &Params, uri: &str, socket: &mut Socket) -> ViewResult;
     fn handle_call(&mut self, request: Message, socket: &mut Socket) -> ViewResult<Message>;
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket);
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult;
 }
 
 impl<V: LiveView> ErasedView for V {
@@ -43,6 +49,14 @@ impl<V: LiveView> ErasedView for V {
     }
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket) {
         LiveView::terminate(self, reason, socket);
+    }
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        LiveView::handle_async(self, name, result, socket)
     }
 }
 

@@ -90,6 +90,8 @@ pub enum Command {
     Subscribe(String),
     /// Unsubscribe this view from a PubSub topic.
     Unsubscribe(String),
+    /// Run async work on its own thread (`assign_async`, `start_async`).
+    Async(crate::async_ops::AsyncTask),
 }
 
 /// The socket: assigns, flash, connection facts and pending requests of one view (or
@@ -115,6 +117,7 @@ pub struct Socket {
     parent_assigns: Option<Map<String, Value>>,
     assign_new_keys: Vec<String>,
     streams: crate::stream::Streams,
+    async_state: crate::async_ops::AsyncState,
 }
 
 impl Socket {
@@ -140,6 +143,7 @@ impl Socket {
             parent_assigns: None,
             assign_new_keys: Vec::new(),
             streams: crate::stream::Streams::default(),
+            async_state: crate::async_ops::AsyncState::default(),
         }
     }
 
@@ -482,6 +486,14 @@ impl Socket {
     /// True if the flash changed since the last call (then resets the flag).
     pub fn take_flash_changed(&mut self) -> bool {
         std::mem::take(&mut self.flash_changed)
+    }
+
+    pub(crate) fn async_state_mut(&mut self) -> &mut crate::async_ops::AsyncState {
+        &mut self.async_state
+    }
+
+    pub(crate) fn push_command(&mut self, command: Command) {
+        self.commands.push(command);
     }
 
     pub(crate) fn streams(&self) -> &crate::stream::Streams {

@@ -488,6 +488,16 @@ impl MountedView {
             }
             Err(message) => message,
         };
+        let message = match message.downcast::<crate::async_ops::AsyncDone>() {
+            Ok(done) => {
+                if let Some((name, result)) = self.socket.complete_async(done) {
+                    let (view, socket) = (&mut self.view, &mut self.socket);
+                    guard("handle_async", || view.handle_async(&name, result, socket))?;
+                }
+                return self.handle_changed(None, 0, None);
+            }
+            Err(message) => message,
+        };
         let (view, socket) = (&mut self.view, &mut self.socket);
         guard("handle_info", || view.handle_info(message, socket))?;
         self.handle_changed(None, 0, None)

@@ -388,6 +388,20 @@ impl Shell<'_> {
             Command::Unsubscribe(topic) => {
                 self.rt.shared.pubsub.unsubscribe(&topic, self.subscriber)
             }
+            Command::Async(task) => {
+                let mailbox = self.handle.mailbox().clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("lv-async-{}", task.name))
+                    .stack_size(crate::ASYNC_STACK_SIZE)
+                    .spawn(move || {
+                        let done = task.finish();
+                        // The view may have ended meanwhile: then the result is dropped.
+                        let _ = mailbox.send(ViewInput::Info(Message::new(done)));
+                    });
+                if let Err(e) = spawned {
+                    log::error!("view {} ({}): async thread refused: {e}", self.name, self.id);
+                }
+            }
         }
         Ok(())
     }

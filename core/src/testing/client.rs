@@ -222,6 +222,18 @@ impl ClientSocket {
         }
     }
 
+    /// Waits until `deadline` for one frame and applies it; false on timeout.
+    pub(crate) fn wait_frame(&mut self, deadline: Instant) -> Result<bool, TestError> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match self.frames.recv_timeout(wait) {
+            Ok(text) => self.apply(&text).map(|()| true),
+            Err(RecvTimeoutError::Timeout) => Ok(false),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(TestError::ViewDown("connection closed".into()))
+            }
+        }
+    }
+
     /// Applies every frame already sent by the server, without waiting.
     pub(crate) fn drain(&mut self) -> Result<(), TestError> {
         while let Ok(text) = self.frames.try_recv() {

@@ -172,6 +172,29 @@ impl LiveViewTest {
         self.html_of(&root)
     }
 
+    /// Renders until `done(html)` holds, applying the server's pushes as they arrive (e.g.
+    /// the results of `assign_async`, like `render_async/2`).
+    ///
+    /// # Errors
+    /// [`TestError::Timeout`] when `done` does not hold within `timeout`; otherwise as
+    /// [`LiveViewTest::render`].
+    pub fn render_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&str) -> bool,
+    ) -> Result<String, TestError> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let html = self.render()?;
+            if done(&html) {
+                return Ok(html);
+            }
+            if !self.socket.wait_frame(deadline)? {
+                return Err(TestError::Timeout("render_until: condition never held".into()));
+            }
+        }
+    }
+
     pub(crate) fn html_of(&mut self, id: &str) -> Result<String, TestError> {
         self.sync_children(id)?;
         let view = self
