@@ -4,7 +4,7 @@
 
 use liveview_core::testing::LiveViewTest;
 use liveview_core::{
-    App, Assigns, Comprehension, Dynamic, Fingerprint, LiveView, MountParams, RenderError,
+    App, Assigns, Comprehension, Message, Dynamic, Fingerprint, LiveView, MountParams, RenderError,
     Rendered, STREAMS_ASSIGN, Session, Socket, Statics, StreamOpts, ViewResult, stream_of,
 };
 use serde_json::{Value, json};
@@ -18,7 +18,7 @@ struct Songs {
 fn render_songs(assigns: &Assigns) -> Result<Rendered, RenderError> {
     let outer = Statics::new([
         r#"<ul id="songs" phx-update="stream">"#,
-        "</ul><button id=\"add\" phx-click=\"add\">+</button><button id=\"del\" phx-click=\"del\">-</button><button id=\"reset\" phx-click=\"reset\">0</button>",
+        "</ul><button id=\"add\" phx-click=\"add\">+</button><button id=\"del\" phx-click=\"del\">-</button><button id=\"reset\" phx-click=\"reset\">0</button><button id=\"two\" phx-click=\"two\">2</button>",
     ]);
     let row = Statics::new([r#"<li id=""#, r#"">"#, "</li>"]);
     let mut dynamics = vec![None];
@@ -76,7 +76,21 @@ impl LiveView for Songs {
                     StreamOpts { reset: true, ..StreamOpts::default() },
                 )?;
             }
+            "two" => {
+                // Two handle_info steps: two diffs, pushed without a render in between.
+                socket.send_after(Message::new("Late A"), std::time::Duration::ZERO);
+                socket.send_after(Message::new("Late B"), std::time::Duration::ZERO);
+            }
             _ => {}
+        }
+        Ok(())
+    }
+
+    fn handle_info(&mut self, message: Message, socket: &mut Socket) -> ViewResult {
+        if let Some(title) = message.downcast_ref::<&str>() {
+            let song = json!({"id": self.next, "title": title});
+            self.next += 1;
+            socket.stream_insert("songs", song, -1, None)?;
         }
         Ok(())
     }
@@ -123,4 +137,13 @@ fn stream_delete_and_reset() {
     view.element("#reset").click().unwrap();
     assert_eq!(ids(&mut view), ["songs-9"]);
     assert!(view.has_element_with_text("#songs-9", "Nine"));
+}
+
+#[test]
+fn every_pushed_diff_reaches_the_dom_even_between_renders() {
+    let mut view = live();
+    // Two diffs pushed before the next render: the first's entries must not be lost.
+    view.element("#two").click().unwrap();
+    view.render_until(std::time::Duration::from_secs(10), |html| html.contains("Late B")).unwrap();
+    assert_eq!(ids(&mut view), ["songs-1", "songs-2", "songs-3", "songs-4"]);
 }

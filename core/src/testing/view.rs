@@ -202,7 +202,22 @@ impl LiveViewTest {
             .views
             .get_mut(id)
             .ok_or_else(|| TestError::ViewDown(format!("no view {id:?}")))?;
-        let rendering = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?;
+        view.stream_pending = false;
+        let mut renders = std::mem::take(&mut view.pending_renders);
+        renders.push(view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?);
+        let mut patched = String::new();
+        for rendering in renders {
+            patched = self.patch_render(id, rendering)?;
+        }
+        Ok(patched)
+    }
+
+    /// Applies one render of view `id` (children filled in) to the DOM shown before.
+    fn patch_render(
+        &mut self,
+        id: &str,
+        rendering: crate::merge::Rendering,
+    ) -> Result<String, TestError> {
         let (mut html, streams) = (rendering.html, rendering.streams);
         let children: Vec<String> = self
             .socket
