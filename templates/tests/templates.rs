@@ -19,3 +19,5 @@ mod generated;
 mod streams;
 // `js_*` helpers.
 mod js;
+// Streams and JS helpers in real views, through the App and LiveViewTest.
+mod live_features;
