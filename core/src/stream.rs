@@ -97,6 +97,7 @@ struct LiveStream {
 pub(crate) struct Streams {
     next_ref: u32,
     streams: Vec<LiveStream>,
+    configured: Vec<(String, DomIdFn)>,
 }
 
 impl fmt::Debug for Streams {
@@ -219,7 +220,11 @@ impl Socket {
                 Some(cid) => format!("{cid}-{n}"),
                 None => n.to_string(),
             };
-            let dom_id = opts.dom_id.clone().unwrap_or_else(|| default_dom_id(name));
+            // As in Phoenix, a `stream_configure` wins over the options.
+            let configured =
+                self.streams().configured.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone());
+            let dom_id =
+                configured.or_else(|| opts.dom_id.clone()).unwrap_or_else(|| default_dom_id(name));
             let streams = self.streams_mut();
             streams.next_ref += 1;
             streams.streams.push(LiveStream {
@@ -228,7 +233,7 @@ impl Socket {
                 dom_id,
                 inserts: Vec::new(),
                 deletes: Vec::new(),
-                reset: opts.reset,
+                reset: false,
             });
             // Phoenix inserts a new stream's items at -1 whatever `at` says.
             return self.update_stream(name, |s| {
@@ -240,6 +245,26 @@ impl Socket {
             s.reset |= opts.reset;
             items.into_iter().try_for_each(|item| s.insert(item, at, opts.limit, false))
         })
+    }
+
+    /// Sets the DOM id function of a stream before it is defined (`stream_configure/3`).
+    ///
+    /// # Errors
+    /// When the stream is already defined or configured (Phoenix raises).
+    pub fn stream_configure(
+        &mut self,
+        name: &str,
+        dom_id: impl Fn(&Value) -> Option<String> + Send + Sync + 'static,
+    ) -> ViewResult<&mut Socket> {
+        let streams = self.streams_mut();
+        if streams.get_mut(name).is_some() || streams.configured.iter().any(|(n, _)| n == name) {
+            return Err(format!(
+                "cannot configure stream {name:?} after it has been configured or defined"
+            )
+            .into());
+        }
+        streams.configured.push((name.to_owned(), Arc::new(dom_id)));
+        Ok(self)
     }
 
     /// Inserts or updates one item (`stream_insert/4`): `at` `-1` appends, `0` prepends;
@@ -413,6 +438,17 @@ mod tests {
         s.stream("tags", [json!({"slug": "rust"})], opts).unwrap();
         let tags = &s.assigns().get(STREAMS_ASSIGN).unwrap()["tags"];
         assert_eq!(stream_of(tags).unwrap().1[0].0, "s-rust");
+    }
+
+    #[test]
+    fn configure_before_define() {
+        let mut s = Socket::new("phx-1", true);
+        s.stream_configure("tags", |v| v.get("slug")?.as_str().map(|s| format!("t-{s}"))).unwrap();
+        assert!(s.stream_configure("tags", |_| None).is_err());
+        s.stream("tags", [json!({"slug": "a"})], StreamOpts::default()).unwrap();
+        let tags = &s.assigns().get(STREAMS_ASSIGN).unwrap()["tags"];
+        assert_eq!(stream_of(tags).unwrap().1[0].0, "t-a");
+        assert!(s.stream_configure("tags", |_| None).is_err());
     }
 
     #[test]

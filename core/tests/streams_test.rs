@@ -4,7 +4,7 @@
 
 use liveview_core::testing::LiveViewTest;
 use liveview_core::{
-    App, Assigns, Comprehension, Message, Dynamic, Fingerprint, LiveView, MountParams, RenderError,
+    App, Assigns, Comprehension, Dynamic, Fingerprint, LiveView, Message, MountParams, RenderError,
     Rendered, STREAMS_ASSIGN, Session, Socket, Statics, StreamOpts, ViewResult, stream_of,
 };
 use serde_json::{Value, json};
