@@ -349,6 +349,18 @@ impl JS {
         self.op("pop_focus", Vec::new())
     }
 
+    /// Keeps these attributes as the client set them across patches
+    /// (`JS.ignore_attributes/2`; `*` is a wildcard).
+    pub fn ignore_attributes(self, attrs: &[&str], to: Option<To>) -> JS {
+        self.op(
+            "ignore_attrs",
+            vec![
+                ("to", to.as_ref().map(To::to_value)),
+                ("attrs", Some(Value::from(attrs.to_vec()))),
+            ],
+        )
+    }
+
     /// Appends another command's ops (`JS.concat/2`).
     pub fn concat(mut self, other: JS) -> JS {
         self.ops.extend(other.ops);
@@ -476,7 +488,8 @@ mod tests {
             .patch("/b", true)
             .exec("phx-remove", Some("#m".into()))
             .push_focus(None)
-            .pop_focus();
+            .pop_focus()
+            .ignore_attributes(&["open", "data-*"], None);
         assert_eq!(
             ops(&js),
             json!([
@@ -492,7 +505,8 @@ mod tests {
                 ["patch", {"href": "/b", "replace": true}],
                 ["exec", {"attr": "phx-remove", "to": "#m"}],
                 ["push_focus", {}],
-                ["pop_focus", {}]
+                ["pop_focus", {}],
+                ["ignore_attrs", {"attrs": ["open", "data-*"]}]
             ])
         );
         // Keys come out sorted, as Phoenix's encoder writes small maps.

@@ -34,6 +34,7 @@ pub(crate) const JS_HELPERS: &[&str] = &[
     "js_focus_first",
     "js_push_focus",
     "js_pop_focus",
+    "js_ignore_attributes",
 ];
 
 /// Renders helper `name` as escaped attribute text.
@@ -152,6 +153,10 @@ pub(crate) fn call(
         "js_focus_first" => js.focus_first(to),
         "js_push_focus" => js.push_focus(to),
         "js_pop_focus" => js.pop_focus(),
+        "js_ignore_attributes" => {
+            let attrs: Vec<String> = params.iter().map(|v| v.render()).collect();
+            js.ignore_attributes(&attrs.iter().map(String::as_str).collect::<Vec<_>>(), to)
+        }
         other => return Err(format!("unknown JS helper {other}")),
     };
     Ok(escape(&js.to_json()))

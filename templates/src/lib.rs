@@ -24,7 +24,7 @@
 //! JS commands: `js_push`, `js_navigate`, `js_patch`, `js_show`, `js_hide`, `js_toggle`,
 //! `js_add_class`, `js_remove_class`, `js_toggle_class`, `js_set_attribute`,
 //! `js_remove_attribute`, `js_toggle_attribute`, `js_transition`, `js_dispatch`, `js_exec`,
-//! `js_focus`, `js_focus_first`, `js_push_focus`, `js_pop_focus` render Phoenix's `JS`
+//! `js_focus`, `js_focus_first`, `js_push_focus`, `js_pop_focus`, `js_ignore_attributes` render Phoenix's `JS`
 //! encoding for a binding attribute: `phx-click="{{js_push "inc" value_by=1 js=(...)}}"`;
 //! `js=` chains onto an earlier command (e.g. a `liveview_core::js::JS` assign).
 //!
