@@ -47,6 +47,8 @@ pub struct AsyncTask {
     pub kind: AsyncKind,
     /// Identifies this start of `name`; a later start or a cancel makes it stale.
     pub generation: u64,
+    /// The LiveComponent that started it (`None`: the view).
+    pub cid: Option<u32>,
     /// The work.
     pub run: AsyncFn,
 }
@@ -72,7 +74,13 @@ impl AsyncTask {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .map_or_else(|| "panicked".to_owned(), |s| format!("panicked: {s}"))),
         };
-        AsyncDone { name: self.name, kind: self.kind, generation: self.generation, result }
+        AsyncDone {
+            name: self.name,
+            kind: self.kind,
+            generation: self.generation,
+            cid: self.cid,
+            result,
+        }
     }
 }
 
@@ -82,6 +90,7 @@ pub(crate) struct AsyncDone {
     pub(crate) name: String,
     pub(crate) kind: AsyncKind,
     pub(crate) generation: u64,
+    pub(crate) cid: Option<u32>,
     pub(crate) result: Result<Value, String>,
 }
 
@@ -94,11 +103,9 @@ pub(crate) struct AsyncState {
 
 impl Socket {
     fn start_task(&mut self, name: String, kind: AsyncKind, run: AsyncFn) -> ViewResult {
-        if self.assigns().contains("myself") {
-            return Err(
-                "async work in a LiveComponent is not supported yet; start it in the view".into()
-            );
-        }
+        // A component's socket knows its cid from `myself`; the result is routed back to it.
+        let cid = self.assigns().get("myself").and_then(Value::as_u64);
+        let cid = cid.and_then(|c| u32::try_from(c).ok());
         if !self.is_connected() {
             return Ok(());
         }
@@ -106,7 +113,7 @@ impl Socket {
         state.next += 1;
         let generation = state.next;
         state.running.insert(name.clone(), generation);
-        self.push_command(Command::Async(AsyncTask { name, kind, generation, run }));
+        self.push_command(Command::Async(AsyncTask { name, kind, generation, cid, run }));
         Ok(())
     }
 
@@ -114,7 +121,7 @@ impl Socket {
     /// returns an object with every key; until then each key holds `{"loading": true}`.
     ///
     /// # Errors
-    /// In a LiveComponent (not supported yet).
+    /// None today (kept for Phoenix's raising cases).
     pub fn assign_async<F>(&mut self, keys: &[&str], f: F) -> ViewResult<&mut Socket>
     where
         F: FnOnce() -> Result<Map<String, Value>, String> + Send + 'static,
@@ -137,7 +144,7 @@ impl Socket {
     /// (`start_async/3`). Starting `name` again makes the earlier result stale.
     ///
     /// # Errors
-    /// In a LiveComponent (not supported yet).
+    /// None today (kept for Phoenix's raising cases).
     pub fn start_async<F>(&mut self, name: &str, f: F) -> ViewResult<&mut Socket>
     where
         F: FnOnce() -> Result<Value, String> + Send + 'static,

@@ -65,6 +65,12 @@ pub(crate) trait ErasedComponent: Send {
     fn update(&mut self, assigns: Params, socket: &mut Socket) -> ViewResult;
     fn render(&self, assigns: &Assigns) -> Result<Rendered, RenderError>;
     fn handle_event(&mut self, event: &str, params: Value, socket: &mut Socket) -> ViewResult;
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult;
 }
 
 impl<C: LiveComponent> ErasedComponent for C {
@@ -76,6 +82,14 @@ impl<C: LiveComponent> ErasedComponent for C {
     }
     fn handle_event(&mut self, event: &str, params: Value, socket: &mut Socket) -> ViewResult {
         LiveComponent::handle_event(self, event, params, socket)
+    }
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        LiveComponent::handle_async(self, name, result, socket)
     }
 }
 

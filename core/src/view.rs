@@ -330,6 +330,25 @@ pub trait LiveComponent: Sized + Send + 'static {
         let _ = (params, socket);
         Err(format!("unhandled component event {event:?}: implement handle_event").into())
     }
+
+    /// The result of [`Socket::start_async`] work `name` started by this component. The
+    /// default logs and ignores it.
+    ///
+    /// # Errors
+    /// Ends the parent view.
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        let _ = socket;
+        log::warn!(
+            "{}: handle_async not implemented for {name:?} ({result:?})",
+            std::any::type_name::<Self>()
+        );
+        Ok(())
+    }
 }
 
 /// Decodes event params into a typed value (serde), for views that prefer typed events.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use liveview_core::testing::LiveViewTest;
 use liveview_core::{
-    App, Assigns, Dynamic, Fingerprint, LiveView, MountParams, RenderError, Rendered, Session,
-    Socket, Statics, ViewResult,
+    App, Assigns, ComponentCall, Dynamic, Fingerprint, LiveComponent, LiveView, MountParams,
+    RenderError, Rendered, Session, Socket, Statics, ViewResult,
 };
 use serde_json::{Map, Value, json};
 
@@ -110,4 +110,89 @@ fn start_async_results_reach_handle_async() {
     view.element("#fail").click().unwrap();
     let html = view.render_until(WAIT, |html| html.contains("no luck")).unwrap();
     assert!(html.contains("panicked: no luck"), "{html}");
+}
+
+/// A component doing its own async work; its results must come back to it.
+struct Loader;
+
+impl LiveComponent for Loader {
+    fn mount(socket: &mut Socket) -> ViewResult<Self> {
+        socket.assign("answer", Value::Null)?;
+        socket.assign_async(&["data"], || {
+            let mut values = Map::new();
+            values.insert("data".into(), json!("loaded"));
+            Ok(values)
+        })?;
+        Ok(Loader)
+    }
+
+    fn render(&self, assigns: &Assigns) -> Result<Rendered, RenderError> {
+        let statics = Statics::new([
+            r#"<div id="loader"><p id="data">"#,
+            r#"</p><p id="canswer">"#,
+            r#"</p><button id="cgo" phx-click="go" phx-target=""#,
+            r#"">go</button></div>"#,
+        ]);
+        let fingerprint = Fingerprint::of_statics(statics.parts());
+        let data = assigns.get("data").map(Value::to_string).unwrap_or_default();
+        let answer = assigns.get("answer").map(Value::to_string).unwrap_or_default();
+        let myself = assigns.get("myself").map(Value::to_string).unwrap_or_default();
+        let mut r = Rendered::new(
+            statics,
+            fingerprint,
+            vec![Dynamic::escaped(&data), Dynamic::escaped(&answer), Dynamic::escaped(&myself)],
+        );
+        r.root = true;
+        Ok(r)
+    }
+
+    fn handle_event(&mut self, _: &str, _: Value, socket: &mut Socket) -> ViewResult {
+        socket.start_async("sum", || Ok(json!(7)))?;
+        Ok(())
+    }
+
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        socket.assign("answer", json!({"name": name, "result": result.ok()}))?;
+        Ok(())
+    }
+}
+
+struct Host;
+
+impl LiveView for Host {
+    fn mount(_: &MountParams, _: &Session, _: &mut Socket) -> ViewResult<Self> {
+        Ok(Host)
+    }
+
+    fn render(&self, _: &Assigns) -> Result<Rendered, RenderError> {
+        let statics = Statics::new(["<main>", "</main>"]);
+        let fingerprint = Fingerprint::of_statics(statics.parts());
+        let call =
+            ComponentCall { component: "Loader".into(), id: "l".into(), assigns: Map::new() };
+        Ok(Rendered::new(statics, fingerprint, vec![Dynamic::ComponentCall(Box::new(call))]))
+    }
+}
+
+#[test]
+fn component_async_results_come_back_to_the_component() {
+    let app = App::builder()
+        .secret_key_base([9u8; 64])
+        .signing_salt("async-component-salt")
+        .live::<Host>("/host")
+        .component::<Loader>("Loader")
+        .build()
+        .expect("app builds");
+    let mut view = LiveViewTest::live(&app, "/host").expect("mounts");
+    assert!(view.dead_html().contains("{&quot;loading&quot;:true}"), "{}", view.dead_html());
+    view.render_until(WAIT, |html| html.contains("{&quot;ok&quot;:&quot;loaded&quot;}")).unwrap();
+    view.element("#cgo").click().unwrap();
+    view.render_until(WAIT, |html| {
+        html.contains("{&quot;name&quot;:&quot;sum&quot;,&quot;result&quot;:7}")
+    })
+    .unwrap();
 }

@@ -489,6 +489,7 @@ impl MountedView {
             Err(message) => message,
         };
         let message = match message.downcast::<crate::async_ops::AsyncDone>() {
+            Ok(done) if done.cid.is_some() => return self.component_async(done),
             Ok(done) => {
                 if let Some((name, result)) = self.socket.complete_async(done) {
                     let (view, socket) = (&mut self.view, &mut self.socket);
@@ -500,6 +501,22 @@ impl MountedView {
         };
         let (view, socket) = (&mut self.view, &mut self.socket);
         guard("handle_info", || view.handle_info(message, socket))?;
+        self.handle_changed(None, 0, None)
+    }
+
+    /// A finished async task of a component: its assigns or `handle_async`, then its render.
+    fn component_async(&mut self, done: crate::async_ops::AsyncDone) -> Result<(), Crash> {
+        let Some(cid) = done.cid else { return Ok(()) };
+        // The component may be gone by now: then the result is dropped.
+        let Some(state) = self.components.get_mut(cid) else { return Ok(()) };
+        if let Some((name, result)) = state.socket.complete_async(done) {
+            if let Some(instance) = state.instance.as_mut() {
+                let socket = &mut state.socket;
+                guard("handle_async", || instance.handle_async(&name, result, socket))?;
+            }
+        }
+        self.drain_component(cid);
+        self.dirty.push(cid);
         self.handle_changed(None, 0, None)
     }
 
