@@ -14,6 +14,7 @@
 
 mod app;
 mod assigns;
+mod async_ops;
 mod children;
 mod component;
 mod connection;
@@ -22,8 +23,10 @@ pub mod flash;
 pub mod form;
 pub mod html;
 mod http;
+pub mod js;
 pub mod merge;
 mod mounted;
+mod on_mount;
 pub mod protocol;
 mod pubsub;
 mod registry;
@@ -33,6 +36,7 @@ mod runtime;
 pub mod session;
 mod socket;
 mod static_render;
+mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;
@@ -42,11 +46,13 @@ pub mod wire;
 
 pub use app::{App, AppBuilder, AppConfig, BuildError, LiveSession};
 pub use assigns::Assigns;
+pub use async_ops::{ASYNC_STACK_SIZE, AsyncFn, AsyncKind, AsyncTask};
 pub use connection::{Connection, ConnectionLimits};
 pub use http::{HttpRequest, HttpResponse};
 pub use mounted::{
     Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,
 };
+pub use on_mount::{OnMount, OnMountHook};
 pub use pubsub::{DELIVERY_WAIT, DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
 pub use registry::{ComponentDef, ViewDef};
 pub use rendered::{
@@ -58,6 +64,7 @@ pub use runtime::{
     StaticRender, StaticRequest, ViewHandle, ViewInput,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
+pub use stream::{DomIdFn, STREAM_MARKER, STREAMS_ASSIGN, StreamOpts, stream_of};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};
 pub use view::{
     Broadcast, LiveComponent, LiveView, Message, MountParams, Params, RenderError, Session,

@@ -23,6 +23,12 @@ pub(crate) trait ErasedView: Send {
     fn handle_params(&mut self, params: &Params, uri: &str, socket: &mut Socket) -> ViewResult;
     fn handle_call(&mut self, request: Message, socket: &mut Socket) -> ViewResult<Message>;
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket);
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult;
 }
 
 impl<V: LiveView> ErasedView for V {
@@ -44,6 +50,14 @@ impl<V: LiveView> ErasedView for V {
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket) {
         LiveView::terminate(self, reason, socket);
     }
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        LiveView::handle_async(self, name, result, socket)
+    }
 }
 
 /// A mounted component instance with its type erased (every [`LiveComponent`] is one).
@@ -51,6 +65,12 @@ pub(crate) trait ErasedComponent: Send {
     fn update(&mut self, assigns: Params, socket: &mut Socket) -> ViewResult;
     fn render(&self, assigns: &Assigns) -> Result<Rendered, RenderError>;
     fn handle_event(&mut self, event: &str, params: Value, socket: &mut Socket) -> ViewResult;
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult;
 }
 
 impl<C: LiveComponent> ErasedComponent for C {
@@ -62,6 +82,14 @@ impl<C: LiveComponent> ErasedComponent for C {
     }
     fn handle_event(&mut self, event: &str, params: Value, socket: &mut Socket) -> ViewResult {
         LiveComponent::handle_event(self, event, params, socket)
+    }
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        LiveComponent::handle_async(self, name, result, socket)
     }
 }
 

@@ -99,6 +99,8 @@ pub enum Command {
         /// The payload.
         payload: Value,
     },
+    /// Run async work on its own thread (`assign_async`, `start_async`).
+    Async(crate::async_ops::AsyncTask),
 }
 
 /// The socket: assigns, flash, connection facts and pending requests of one view (or
@@ -123,6 +125,8 @@ pub struct Socket {
     commands: Vec<Command>,
     parent_assigns: Option<Map<String, Value>>,
     assign_new_keys: Vec<String>,
+    streams: crate::stream::Streams,
+    async_state: crate::async_ops::AsyncState,
 }
 
 impl Socket {
@@ -147,6 +151,8 @@ impl Socket {
             commands: Vec::new(),
             parent_assigns: None,
             assign_new_keys: Vec::new(),
+            streams: crate::stream::Streams::default(),
+            async_state: crate::async_ops::AsyncState::default(),
         }
     }
 
@@ -487,6 +493,11 @@ impl Socket {
         std::mem::take(&mut self.events)
     }
 
+    /// The pending navigation request, if any.
+    pub(crate) fn navigation(&self) -> Option<&Navigation> {
+        self.navigation.as_ref()
+    }
+
     /// Takes the navigation request.
     pub fn take_navigation(&mut self) -> Option<Navigation> {
         self.navigation.take()
@@ -507,8 +518,26 @@ impl Socket {
         std::mem::take(&mut self.flash_changed)
     }
 
-    /// Resets temporary assigns to their defaults; called after each render.
+    pub(crate) fn async_state_mut(&mut self) -> &mut crate::async_ops::AsyncState {
+        &mut self.async_state
+    }
+
+    pub(crate) fn push_command(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    pub(crate) fn streams(&self) -> &crate::stream::Streams {
+        &self.streams
+    }
+
+    pub(crate) fn streams_mut(&mut self) -> &mut crate::stream::Streams {
+        &mut self.streams
+    }
+
+    /// Resets temporary assigns to their defaults and prunes streams; called after each
+    /// render.
     pub fn reset_temporary_assigns(&mut self) {
+        self.prune_streams();
         for (key, default) in &self.temporary {
             // Direct write without marking: the reset value must not cause a re-render.
             let changed = self.assigns.is_changed(key);

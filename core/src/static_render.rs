@@ -50,7 +50,7 @@ pub(crate) fn render_page(
         flash: flash_in,
         conn_assigns: Map::new(),
     };
-    let render = match app.runtime.static_render(static_request) {
+    let render = match app.runtime.static_render_in(static_request, route.live_session.clone()) {
         Ok(render) => render,
         Err(e) => {
             log::error!("static render of {} failed: {e}", request.path);

@@ -255,6 +255,25 @@ pub trait LiveView: Sized + Send + 'static {
     fn terminate(&mut self, reason: &TerminateReason, socket: &mut Socket) {
         let _ = (reason, socket);
     }
+
+    /// The result of [`Socket::start_async`] work `name`: `Ok(value)` or `Err(reason)` (a
+    /// failure or panic). The default logs and ignores it.
+    ///
+    /// # Errors
+    /// Ends the view, like any callback error.
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        let _ = socket;
+        log::warn!(
+            "{}: handle_async not implemented for {name:?} ({result:?})",
+            std::any::type_name::<Self>()
+        );
+        Ok(())
+    }
 }
 
 /// A stateful component living inside a view's thread (`Phoenix.LiveComponent`).
@@ -310,6 +329,25 @@ pub trait LiveComponent: Sized + Send + 'static {
     fn handle_event(&mut self, event: &str, params: Value, socket: &mut Socket) -> ViewResult {
         let _ = (params, socket);
         Err(format!("unhandled component event {event:?}: implement handle_event").into())
+    }
+
+    /// The result of [`Socket::start_async`] work `name` started by this component. The
+    /// default logs and ignores it.
+    ///
+    /// # Errors
+    /// Ends the parent view.
+    fn handle_async(
+        &mut self,
+        name: &str,
+        result: Result<Value, String>,
+        socket: &mut Socket,
+    ) -> ViewResult {
+        let _ = socket;
+        log::warn!(
+            "{}: handle_async not implemented for {name:?} ({result:?})",
+            std::any::type_name::<Self>()
+        );
+        Ok(())
     }
 }
 

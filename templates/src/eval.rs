@@ -301,6 +301,27 @@ impl<'a> Cx<'a> {
             };
             self.full_dynamics(body, &inner)
         };
+        if let Some((ops, stream_entries)) = liveview_core::stream_of(&value) {
+            // A stream renders only what is inserted now; `dom_id` joins the item's fields.
+            let len = stream_entries.len();
+            for (i, (dom_id, item)) in stream_entries.into_iter().enumerate() {
+                let row_value = match item {
+                    Value::Object(fields) => {
+                        let mut fields = fields.clone();
+                        fields.insert("dom_id".into(), Value::from(dom_id));
+                        Value::Object(fields)
+                    }
+                    other => other.clone(),
+                };
+                entries.push(row(i, len, Some(dom_id), &row_value)?);
+            }
+            return Ok(Dynamic::Comprehension(Box::new(Comprehension {
+                statics: body.statics.clone(),
+                fingerprint: body.fingerprint,
+                entries,
+                stream: Some(ops),
+            })));
+        }
         match (&*value, inverse) {
             (Value::Array(list), inv) if !list.is_empty() || inv.is_none() => {
                 entries.reserve(list.len());

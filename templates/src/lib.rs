@@ -15,6 +15,19 @@
 //! cannot split (user block helpers, inline partials) is rendered by handlebars itself as
 //! text and re-rendered after every change.
 //!
+//! Streams: iterating a stream value (`{{#each streams.songs}}`, see `liveview_core::Socket::stream`)
+//! renders a comprehension carrying the stream's operations; each row sees the item's fields
+//! plus `dom_id` (also `@key` and the second block param), so the row element can say
+//! `id="{{dom_id}}"` inside a `phx-update="stream"` container with an `id`. The template knows
+//! a value is a stream by its `liveview_core::STREAM_MARKER` key, not by its path.
+//!
+//! JS commands: `js_push`, `js_navigate`, `js_patch`, `js_show`, `js_hide`, `js_toggle`,
+//! `js_add_class`, `js_remove_class`, `js_toggle_class`, `js_set_attribute`,
+//! `js_remove_attribute`, `js_toggle_attribute`, `js_transition`, `js_dispatch`, `js_exec`,
+//! `js_focus`, `js_focus_first`, `js_push_focus`, `js_pop_focus`, `js_ignore_attributes` render Phoenix's `JS`
+//! encoding for a binding attribute: `phx-click="{{js_push "inc" value_by=1 js=(...)}}"`;
+//! `js=` chains onto an earlier command (e.g. a `liveview_core::js::JS` assign).
+//!
 //! LiveView helpers: `live_component`, `live_render` (session from `session=` and
 //! `session_<key>=` arguments), `live_patch`, `live_redirect`, `live_title`, `csrf_meta`, and
 //! form helpers (`text_input`, `email_input`, `password_input`, `hidden_input`,
@@ -36,6 +49,7 @@ mod colocated;
 mod compile;
 mod error;
 mod eval;
+mod js_helpers;
 mod live;
 mod node;
 mod registry;

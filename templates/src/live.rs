@@ -31,6 +31,8 @@ pub(crate) enum LiveHelper {
     Submit,
     Label,
     ErrorTag,
+    /// A `js_*` command helper (see `js_helpers`).
+    Js(&'static str),
 }
 
 /// Every helper name with its meaning.
@@ -60,13 +62,15 @@ pub(crate) const HELPERS: &[(&str, LiveHelper)] = &[
 
 impl LiveHelper {
     pub(crate) fn from_name(name: &str) -> Option<LiveHelper> {
-        HELPERS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+        HELPERS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h).or_else(|| {
+            crate::js_helpers::JS_HELPERS.iter().find(|n| **n == name).map(|n| LiveHelper::Js(n))
+        })
     }
 
     /// Form helpers called without arguments print the value of the same name instead, so a
     /// plain `{{label}}` still reads an assign called `label`.
     pub(crate) fn reads_value_when_bare(self) -> bool {
-        !matches!(self, LiveHelper::CsrfMeta)
+        !matches!(self, LiveHelper::CsrfMeta | LiveHelper::Js(_))
     }
 }
 
@@ -94,6 +98,9 @@ pub(crate) fn call(
     };
     let mut out = String::new();
     match helper {
+        LiveHelper::Js(name) => {
+            return crate::js_helpers::call(name, params, hash).map(LiveOutput::Html);
+        }
         LiveHelper::LiveComponent => {
             let component = param_str(0, "the component name")?;
             let id = get("id").filter(|v| !v.is_null()).ok_or("live_component needs id=...")?;
@@ -287,6 +294,9 @@ pub(crate) fn call(
 }
 
 fn name_of(helper: LiveHelper) -> &'static str {
+    if let LiveHelper::Js(name) = helper {
+        return name;
+    }
     HELPERS.iter().find(|(_, h)| *h == helper).map_or("helper", |(n, _)| n)
 }
 

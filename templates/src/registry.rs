@@ -8,7 +8,7 @@ use handlebars::{Handlebars, HelperDef};
 
 use crate::compile;
 use crate::error::{self, TemplateError};
-use crate::live::{HELPERS, HbLiveHelper};
+use crate::live::{HELPERS, HbLiveHelper, LiveHelper};
 use crate::template::CompiledTemplate;
 
 /// Helpers and partials shared by the templates compiled from it.
@@ -79,6 +79,10 @@ impl TemplateRegistry {
             HANDLEBARS_BUILTINS.iter().map(|h| (*h).to_owned()).collect();
         for (name, helper) in HELPERS {
             hb.register_helper(name, Box::new(HbLiveHelper { name, helper: *helper }));
+            helpers.insert((*name).to_owned());
+        }
+        for name in crate::js_helpers::JS_HELPERS {
+            hb.register_helper(name, Box::new(HbLiveHelper { name, helper: LiveHelper::Js(name) }));
             helpers.insert((*name).to_owned());
         }
         let shared = Shared { hb, partials: HashMap::new(), user_helpers: HashSet::new(), helpers };

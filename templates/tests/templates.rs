@@ -15,3 +15,9 @@ mod liveview;
 mod roundtrip;
 // Random templates: splice and round trip.
 mod generated;
+// `{{#each streams.x}}` renders a stream comprehension.
+mod streams;
+// `js_*` helpers.
+mod js;
+// Streams and JS helpers in real views, through the App and LiveViewTest.
+mod live_features;

@@ -105,6 +105,23 @@ impl AppBuilder {
         self
     }
 
+    /// Adds an `on_mount` hook to the routes declared outside any `live_session` (see
+    /// [`LiveSession::on_mount`]).
+    pub fn on_mount(
+        mut self,
+        hook: impl Fn(
+            &crate::MountParams,
+            &Session,
+            &mut crate::Socket,
+        ) -> crate::ViewResult<crate::OnMount>
+        + Send
+        + Sync
+        + 'static,
+    ) -> AppBuilder {
+        self.default_session = self.default_session.on_mount(hook);
+        self
+    }
+
     /// A named live session: live navigation is allowed only between its routes.
     pub fn live_session(
         mut self,
@@ -254,7 +271,11 @@ impl AppBuilder {
         let sessions_iter = std::iter::once(self.default_session).chain(self.live_sessions);
         let mut specs = Vec::new();
         let mut views = self.views;
+        let mut on_mount = std::collections::HashMap::new();
         for session in sessions_iter {
+            if !session.on_mount.is_empty() {
+                on_mount.insert(session.name.clone(), session.on_mount.clone());
+            }
             if let Some(layout) = session.root_layout {
                 let name = session.name.as_deref().unwrap_or_default();
                 layout.prepare().map_err(|e| BuildError::Template {
@@ -312,7 +333,8 @@ impl AppBuilder {
             self.layouts,
             pubsub,
             sessions.clone(),
-        );
+        )
+        .with_on_mount(on_mount);
 
         let mut live = LiveRouter::default();
         for spec in specs {

@@ -3,8 +3,11 @@
 use std::any::TypeId;
 use std::fmt;
 
+use crate::on_mount::{OnMount, OnMountHook};
 use crate::registry::ViewDef;
+use crate::socket::Socket;
 use crate::view::{LiveView, Session, Template};
+use crate::view::{MountParams, ViewResult};
 
 /// A `live` route before the app is built.
 pub(super) struct RouteSpec {
@@ -32,6 +35,7 @@ pub struct LiveSession {
     pub(super) views: Vec<Registered<ViewDef>>,
     pub(super) session: Session,
     pub(super) root_layout: Option<&'static dyn Template>,
+    pub(super) on_mount: Vec<OnMountHook>,
 }
 
 impl LiveSession {
@@ -42,7 +46,21 @@ impl LiveSession {
             views: Vec::new(),
             session: Session::new(),
             root_layout: None,
+            on_mount: Vec::new(),
         }
+    }
+
+    /// Adds a hook run, in order of addition, before the `mount` of every view routed in
+    /// this live session (`live_session :name, on_mount: ...`); see [`OnMount`].
+    pub fn on_mount(
+        mut self,
+        hook: impl Fn(&MountParams, &Session, &mut Socket) -> ViewResult<OnMount>
+        + Send
+        + Sync
+        + 'static,
+    ) -> LiveSession {
+        self.on_mount.push(std::sync::Arc::new(hook));
+        self
     }
 
     /// A session every route of this live session passes to `mount` (Phoenix's

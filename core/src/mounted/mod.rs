@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::component::Components;
 use crate::diff::{Diff, DiffTracker};
+use crate::on_mount::OnMount;
 use crate::registry::{ErasedView, ViewDef};
 use crate::rendered::{Cid, Rendered};
 use crate::runtime::{Runtime, StaticError, StaticRender};
@@ -65,6 +66,8 @@ pub struct MountArgs {
     pub parent_id: Option<String>,
     /// The root view's id (children).
     pub root_id: Option<String>,
+    /// The live session of a routed view: its `on_mount` hooks run before `mount`.
+    pub live_session: Option<String>,
 }
 
 /// A callback failed: returned `Err`, panicked, or its template did not render.
@@ -203,6 +206,29 @@ fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// Runs the live session's `on_mount` hooks of a routed root view; a halt must come with a
+/// redirect or `push_navigate`.
+fn run_on_mount(rt: &Runtime, args: &MountArgs, socket: &mut Socket) -> Result<OnMount, Crash> {
+    if args.parent_id.is_some() || !matches!(args.params, MountParams::Router(_)) {
+        return Ok(OnMount::Cont);
+    }
+    let Some(hooks) = rt.shared.on_mount.get(&args.live_session) else { return Ok(OnMount::Cont) };
+    for hook in hooks {
+        if guard("on_mount", || hook(&args.params, &args.session, socket))? == OnMount::Halt {
+            return match socket.navigation() {
+                Some(Navigation::Redirect { .. } | Navigation::Navigate { .. }) => {
+                    Ok(OnMount::Halt)
+                }
+                _ => Err(Crash::new(
+                    "on_mount",
+                    "halted without a redirect (call socket.redirect or push_navigate)",
+                )),
+            };
+        }
+    }
+    Ok(OnMount::Cont)
+}
+
 /// A child asks its parent for its assigns (`assign_new` in the child's connected mount);
 /// answered by the runtime, not by `handle_call`.
 pub(crate) struct AssignsRequest;
@@ -272,17 +298,20 @@ impl MountedView {
     ///
     /// # Errors
     /// [`Crash`] when a callback fails or the chosen layout is not registered.
-    pub fn mount(rt: &Runtime, args: MountArgs) -> Result<MountedView, Crash> {
+    pub fn mount(rt: &Runtime, mut args: MountArgs) -> Result<MountedView, Crash> {
         let connected = args.connection.is_some();
         let mut socket = Socket::new(args.id.clone(), connected);
-        socket.set_initial_flash(args.flash);
-        if let Some(c) = args.connection {
+        socket.set_initial_flash(std::mem::take(&mut args.flash));
+        if let Some(c) = args.connection.take() {
             socket.set_connection(c.params, c.info, c.transport_id, c.static_changed);
         }
-        if let Some(parent) = args.parent_assigns {
+        if let Some(parent) = args.parent_assigns.take() {
             socket.set_parent_assigns(parent);
         }
-        let view = guard("mount", || args.view.mount(&args.params, &args.session, &mut socket))?;
+        let view = match run_on_mount(rt, &args, &mut socket)? {
+            OnMount::Halt => Box::new(crate::on_mount::Halted) as Box<dyn ErasedView>,
+            _ => guard("mount", || args.view.mount(&args.params, &args.session, &mut socket))?,
+        };
         socket.finish_mount();
         let layout_name = match socket.layout() {
             Some(chosen) => chosen.map(str::to_owned),
@@ -459,8 +488,35 @@ impl MountedView {
             }
             Err(message) => message,
         };
+        let message = match message.downcast::<crate::async_ops::AsyncDone>() {
+            Ok(done) if done.cid.is_some() => return self.component_async(done),
+            Ok(done) => {
+                if let Some((name, result)) = self.socket.complete_async(done) {
+                    let (view, socket) = (&mut self.view, &mut self.socket);
+                    guard("handle_async", || view.handle_async(&name, result, socket))?;
+                }
+                return self.handle_changed(None, 0, None);
+            }
+            Err(message) => message,
+        };
         let (view, socket) = (&mut self.view, &mut self.socket);
         guard("handle_info", || view.handle_info(message, socket))?;
+        self.handle_changed(None, 0, None)
+    }
+
+    /// A finished async task of a component: its assigns or `handle_async`, then its render.
+    fn component_async(&mut self, done: crate::async_ops::AsyncDone) -> Result<(), Crash> {
+        let Some(cid) = done.cid else { return Ok(()) };
+        // The component may be gone by now: then the result is dropped.
+        let Some(state) = self.components.get_mut(cid) else { return Ok(()) };
+        if let Some((name, result)) = state.socket.complete_async(done) {
+            if let Some(instance) = state.instance.as_mut() {
+                let socket = &mut state.socket;
+                guard("handle_async", || instance.handle_async(&name, result, socket))?;
+            }
+        }
+        self.drain_component(cid);
+        self.dirty.push(cid);
         self.handle_changed(None, 0, None)
     }
 

@@ -162,6 +162,7 @@ impl MountedView {
             parent_assigns: Some(self.socket.assigns().map().clone()),
             parent_id: Some(self.id.clone()),
             root_id: Some(root_id),
+            live_session: None,
         };
         let child =
             MountedView::static_render(&rt, args).map_err(|e| Crash::new("live_render", e))?;

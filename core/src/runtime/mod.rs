@@ -77,6 +77,8 @@ pub(crate) struct Shared {
     pub(crate) sessions: Sessions,
     pub(crate) router: Option<Arc<dyn RouteResolver>>,
     pub(crate) live: AtomicUsize,
+    /// `on_mount` hooks by live session name (`None`: routes outside any live session).
+    pub(crate) on_mount: HashMap<Option<String>, Vec<crate::OnMountHook>>,
 }
 
 /// Shared runtime state; cheap to clone (an `Arc` inside).
@@ -119,8 +121,21 @@ impl Runtime {
                 sessions,
                 router: None,
                 live: AtomicUsize::new(0),
+                on_mount: HashMap::new(),
             }),
         }
+    }
+
+    /// Sets the `on_mount` hooks of each live session. Call before cloning the runtime.
+    pub(crate) fn with_on_mount(
+        mut self,
+        hooks: HashMap<Option<String>, Vec<crate::OnMountHook>>,
+    ) -> Runtime {
+        match Arc::get_mut(&mut self.shared) {
+            Some(shared) => shared.on_mount = hooks,
+            None => log::error!("with_on_mount called on a shared runtime; hooks ignored"),
+        }
+        self
     }
 
     /// Sets how `live_patch` / `push_patch` URLs map to params. Without one, a patch keeps
@@ -161,6 +176,16 @@ impl Runtime {
     /// # Errors
     /// [`StaticError`] when a callback fails or a template does not render.
     pub fn static_render(&self, req: StaticRequest) -> Result<StaticRender, StaticError> {
+        self.static_render_in(req, None)
+    }
+
+    /// Like [`Runtime::static_render`] for a route of `live_session` (its `on_mount` hooks
+    /// run).
+    pub(crate) fn static_render_in(
+        &self,
+        req: StaticRequest,
+        live_session: Option<String>,
+    ) -> Result<StaticRender, StaticError> {
         let args = MountArgs {
             id: req.id,
             view: req.view,
@@ -172,6 +197,7 @@ impl Runtime {
             parent_assigns: Some(req.conn_assigns),
             parent_id: None,
             root_id: None,
+            live_session,
         };
         MountedView::static_render(self, args)
     }

@@ -152,6 +152,7 @@ fn run(
         parent_assigns: shell.parent.as_ref().and_then(|parent| shell.parent_assigns(parent)),
         parent_id: shell.parent.as_ref().map(|p| p.id().to_owned()),
         root_id,
+        live_session: join.live_session.clone(),
     };
     let joined = MountedView::mount(rt, args)
         .and_then(|mut mv| mv.render_join(join.redirected).map(|reply| (mv, reply)));
@@ -389,6 +390,20 @@ impl Shell<'_> {
             }
             Command::Broadcast { topic, event, payload } => {
                 self.rt.shared.pubsub.broadcast(&topic, &event, payload);
+            }
+            Command::Async(task) => {
+                let mailbox = self.handle.mailbox().clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("lv-async-{}", task.name))
+                    .stack_size(crate::ASYNC_STACK_SIZE)
+                    .spawn(move || {
+                        let done = task.finish();
+                        // The view may have ended meanwhile: then the result is dropped.
+                        let _ = mailbox.send(ViewInput::Info(Message::new(done)));
+                    });
+                if let Err(e) = spawned {
+                    log::error!("view {} ({}): async thread refused: {e}", self.name, self.id);
+                }
             }
         }
         Ok(())

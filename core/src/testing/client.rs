@@ -49,6 +49,12 @@ pub(crate) struct ClientView {
     pub(crate) parent: Option<String>,
     /// `None` while running; why it stopped otherwise.
     pub(crate) down: Option<String>,
+    /// A merged diff carried stream entries not rendered yet.
+    pub(crate) stream_pending: bool,
+    /// Stream renders (HTML and operations) the DOM has not applied yet, oldest first: the
+    /// JS patches the DOM after every diff, so entries overwritten by a later diff must be
+    /// applied first.
+    pub(crate) pending_renders: Vec<crate::merge::Rendering>,
 }
 
 /// The socket, the views joined on it, and what the server pushed besides diffs.
@@ -150,7 +156,15 @@ impl ClientSocket {
         }
         self.views.insert(
             id.to_owned(),
-            ClientView { topic, join_ref, tree, parent: parent.map(str::to_owned), down: None },
+            ClientView {
+                topic,
+                join_ref,
+                tree,
+                parent: parent.map(str::to_owned),
+                down: None,
+                stream_pending: true,
+                pending_renders: Vec::new(),
+            },
         );
         Ok(())
     }
@@ -222,6 +236,18 @@ impl ClientSocket {
         }
     }
 
+    /// Waits until `deadline` for one frame and applies it; false on timeout.
+    pub(crate) fn wait_frame(&mut self, deadline: Instant) -> Result<bool, TestError> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match self.frames.recv_timeout(wait) {
+            Ok(text) => self.apply(&text).map(|()| true),
+            Err(RecvTimeoutError::Timeout) => Ok(false),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(TestError::ViewDown("connection closed".into()))
+            }
+        }
+    }
+
     /// Applies every frame already sent by the server, without waiting.
     pub(crate) fn drain(&mut self) -> Result<(), TestError> {
         while let Ok(text) = self.frames.try_recv() {
@@ -278,6 +304,11 @@ impl ClientSocket {
 
     fn merge(&mut self, id: &str, diff: Value) -> Result<(), TestError> {
         let Some(view) = self.views.get_mut(id) else { return Ok(()) };
+        if view.stream_pending {
+            let rendering = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?;
+            view.pending_renders.push(rendering);
+        }
+        view.stream_pending = has_stream(&diff);
         let extracted = view.tree.merge(diff).map_err(|e| TestError::Merge(e.to_string()))?;
         self.absorb(extracted);
         Ok(())
@@ -317,5 +348,14 @@ impl ClientSocket {
     /// Leaves every view and closes the socket, so view threads end (`terminate(Closed)`).
     pub(crate) fn close(&mut self) {
         self.connection.closed();
+    }
+}
+
+/// True when a diff carries stream operations anywhere.
+fn has_stream(diff: &Value) -> bool {
+    match diff {
+        Value::Object(map) => map.contains_key(crate::wire::STREAM) || map.values().any(has_stream),
+        Value::Array(list) => list.iter().any(has_stream),
+        _ => false,
     }
 }

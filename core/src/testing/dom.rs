@@ -274,21 +274,33 @@ mod tests {
 /// `prepend` keep the children the DOM already had (a child with the same id is updated in
 /// place), `ignore` keeps the container's old content. `new` is the freshly rendered HTML,
 /// `old` the HTML shown before.
+#[cfg(test)]
 pub(crate) fn patch_updates(old: Option<&str>, new: &str) -> String {
-    let Some(old) = old else { return new.to_owned() };
-    if !new.contains("phx-update") {
+    patch_with_streams(old, new, &[])
+}
+
+/// Like [`patch_updates`], also applying `phx-update="stream"` containers with the stream
+/// operations (`[ref, inserts, deletes, reset]`) rendered with `new`.
+pub(crate) fn patch_with_streams(old: Option<&str>, new: &str, streams: &[Value]) -> String {
+    if !new.contains("phx-update") || (old.is_none() && streams.is_empty()) {
         return new.to_owned();
     }
-    let old_doc = Html::parse_fragment(old);
+    let old_doc = Html::parse_fragment(old.unwrap_or(""));
     let new_doc = Html::parse_fragment(new);
+    let ops = super::stream_dom::StreamPatch::new(streams);
     let mut out = String::with_capacity(new.len());
     for child in new_doc.root_element().children() {
-        write_node(child, &old_doc, &mut out);
+        write_node(child, &old_doc, &ops, &mut out);
     }
     out
 }
 
-fn write_node(node: ego_tree::NodeRef<'_, scraper::Node>, old_doc: &Html, out: &mut String) {
+pub(crate) fn write_node(
+    node: ego_tree::NodeRef<'_, scraper::Node>,
+    old_doc: &Html,
+    ops: &super::stream_dom::StreamPatch,
+    out: &mut String,
+) {
     match node.value() {
         scraper::Node::Text(text) => crate::html::escape_into(text, out),
         scraper::Node::Comment(c) => {
@@ -309,6 +321,18 @@ fn write_node(node: ego_tree::NodeRef<'_, scraper::Node>, old_doc: &Html, out: &
             out.push('>');
             if is_void(el.name()) {
                 return;
+            }
+            if el.attr("phx-update") == Some("stream") {
+                if let Some(id) = el.id() {
+                    let old_el = Selector::parse(&format!("[id=\"{id}\"]"))
+                        .ok()
+                        .and_then(|s| old_doc.select(&s).next());
+                    ops.write_children(node, old_el, old_doc, out);
+                    out.push_str("</");
+                    out.push_str(el.name());
+                    out.push('>');
+                    return;
+                }
             }
             let mode =
                 el.attr("phx-update").filter(|m| matches!(*m, "append" | "prepend" | "ignore"));
@@ -337,7 +361,7 @@ fn write_node(node: ego_tree::NodeRef<'_, scraper::Node>, old_doc: &Html, out: &
                     };
                     if mode == "prepend" {
                         for c in fresh() {
-                            write_node(c, old_doc, out);
+                            write_node(c, old_doc, ops, out);
                         }
                     }
                     for o in old_el.children() {
@@ -346,21 +370,21 @@ fn write_node(node: ego_tree::NodeRef<'_, scraper::Node>, old_doc: &Html, out: &
                             node.children()
                                 .find(|c| c.value().as_element().and_then(|e| e.id()) == Some(id))
                         }) {
-                            Some(updated) => write_node(updated, old_doc, out),
-                            None if o.value().is_element() => write_node(o, old_doc, out),
+                            Some(updated) => write_node(updated, old_doc, ops, out),
+                            None if o.value().is_element() => write_node(o, old_doc, ops, out),
                             None => {}
                         }
                     }
                     if mode == "append" {
                         for c in fresh() {
-                            write_node(c, old_doc, out);
+                            write_node(c, old_doc, ops, out);
                         }
                     }
                     let _ = new_ids;
                 }
                 _ => {
                     for c in node.children() {
-                        write_node(c, old_doc, out);
+                        write_node(c, old_doc, ops, out);
                     }
                 }
             }
@@ -370,7 +394,7 @@ fn write_node(node: ego_tree::NodeRef<'_, scraper::Node>, old_doc: &Html, out: &
         }
         _ => {
             for c in node.children() {
-                write_node(c, old_doc, out);
+                write_node(c, old_doc, ops, out);
             }
         }
     }

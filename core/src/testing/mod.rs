@@ -63,6 +63,7 @@
 mod client;
 mod dom;
 mod error;
+mod stream_dom;
 mod view;
 
 pub use error::{Redirect, TestError};

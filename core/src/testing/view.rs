@@ -172,6 +172,29 @@ impl LiveViewTest {
         self.html_of(&root)
     }
 
+    /// Renders until `done(html)` holds, applying the server's pushes as they arrive (e.g.
+    /// the results of `assign_async`, like `render_async/2`).
+    ///
+    /// # Errors
+    /// [`TestError::Timeout`] when `done` does not hold within `timeout`; otherwise as
+    /// [`LiveViewTest::render`].
+    pub fn render_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&str) -> bool,
+    ) -> Result<String, TestError> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let html = self.render()?;
+            if done(&html) {
+                return Ok(html);
+            }
+            if !self.socket.wait_frame(deadline)? {
+                return Err(TestError::Timeout("render_until: condition never held".into()));
+            }
+        }
+    }
+
     pub(crate) fn html_of(&mut self, id: &str) -> Result<String, TestError> {
         self.sync_children(id)?;
         let view = self
@@ -179,7 +202,23 @@ impl LiveViewTest {
             .views
             .get_mut(id)
             .ok_or_else(|| TestError::ViewDown(format!("no view {id:?}")))?;
-        let mut html = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
+        view.stream_pending = false;
+        let mut renders = std::mem::take(&mut view.pending_renders);
+        renders.push(view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?);
+        let mut patched = String::new();
+        for rendering in renders {
+            patched = self.patch_render(id, rendering)?;
+        }
+        Ok(patched)
+    }
+
+    /// Applies one render of view `id` (children filled in) to the DOM shown before.
+    fn patch_render(
+        &mut self,
+        id: &str,
+        rendering: crate::merge::Rendering,
+    ) -> Result<String, TestError> {
+        let (mut html, streams) = (rendering.html, rendering.streams);
         let children: Vec<String> = self
             .socket
             .views
@@ -191,15 +230,17 @@ impl LiveViewTest {
             let inner = self.html_of(&child)?;
             html = fill_container(&html, &child, &inner);
         }
-        let patched = dom::patch_updates(self.previous.get(id).map(String::as_str), &html);
+        let previous = self.previous.get(id).map(String::as_str);
+        let patched = dom::patch_with_streams(previous, &html, &streams);
         self.previous.insert(id.to_owned(), patched.clone());
         Ok(patched)
     }
 
     /// Joins children that appeared in `id`'s render and leaves those that vanished.
     fn sync_children(&mut self, id: &str) -> Result<(), TestError> {
-        let Some(view) = self.socket.views.get_mut(id) else { return Ok(()) };
-        let html = view.tree.to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
+        let Some(view) = self.socket.views.get(id) else { return Ok(()) };
+        // A copy: rendering forgets stream entries, which `html_of` still has to show.
+        let html = view.tree.clone().to_html().map_err(|e| TestError::Merge(e.to_string()))?.html;
         let selector = format!(r#"[data-phx-parent-id="{id}"]"#);
         let containers = dom::select(&html, &selector, None)?;
         let present: Vec<String> =
@@ -617,7 +658,7 @@ impl Element<'_> {
     pub fn hook_event(&mut self, event: &str, value: Value) -> Result<String, TestError> {
         let el = self.find()?;
         let mut payload = json!({"type": "hook", "event": event, "value": value});
-        if let Some(cid) = target_cid(self.test, &self.view, &el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, &el, None)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)
@@ -630,14 +671,55 @@ impl Element<'_> {
         el: &ElementInfo,
         extra: Map<String, Value>,
     ) -> Result<String, TestError> {
+        if let Some(ops) = js_ops(event) {
+            // A JS command: like Phoenix.LiveViewTest, run its `push` ops (the others act on
+            // the DOM only).
+            let mut html = None;
+            for args in ops.iter().filter(|op| op[0] == "push").map(|op| &op[1]) {
+                let Some(push_event) = args.get("event").and_then(Value::as_str) else { continue };
+                let mut extra = extra.clone();
+                if let Some(Value::Object(v)) = args.get("value") {
+                    extra.extend(v.clone());
+                }
+                let target = args.get("target").map(|t| match t {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                html = Some(self.send_one(kind, push_event, el, extra, target.as_deref())?);
+            }
+            return match html {
+                Some(html) => Ok(html),
+                None => self.test.render(),
+            };
+        }
+        self.send_one(kind, event, el, extra, None)
+    }
+
+    fn send_one(
+        &mut self,
+        kind: &str,
+        event: &str,
+        el: &ElementInfo,
+        extra: Map<String, Value>,
+        target: Option<&str>,
+    ) -> Result<String, TestError> {
         let mut value = el.event_value();
         value.extend(extra);
         let mut payload = json!({"type": kind, "event": event, "value": value});
-        if let Some(cid) = target_cid(self.test, &self.view, el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, el, target)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)
     }
+}
+
+/// The ops of a binding that holds a JS command (`[["push", {...}], ...]`).
+fn js_ops(binding: &str) -> Option<Vec<Value>> {
+    if !binding.trim_start().starts_with('[') {
+        return None;
+    }
+    let ops: Vec<Value> = serde_json::from_str(binding).ok()?;
+    ops.iter().all(|op| op[0].is_string() && op[1].is_object()).then_some(ops)
 }
 
 /// The component an event goes to: `phx-target` as a cid, or a selector resolved to the
@@ -646,8 +728,9 @@ fn target_cid(
     test: &mut LiveViewTest,
     view: &str,
     el: &ElementInfo,
+    js_target: Option<&str>,
 ) -> Result<Option<u32>, TestError> {
-    let Some(target) = el.attr("phx-target") else { return Ok(None) };
+    let Some(target) = js_target.or_else(|| el.attr("phx-target")) else { return Ok(None) };
     if let Ok(cid) = target.trim().parse::<u32>() {
         return Ok(Some(cid));
     }
@@ -727,7 +810,7 @@ impl Form<'_> {
         if !uploads.is_null() {
             payload["uploads"] = uploads;
         }
-        if let Some(cid) = target_cid(self.test, &self.view, el)? {
+        if let Some(cid) = target_cid(self.test, &self.view, el, None)? {
             payload["cid"] = json!(cid);
         }
         self.test.push_event(&self.view.clone(), payload)

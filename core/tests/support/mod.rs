@@ -119,6 +119,7 @@ pub fn connected_args(rt: &Runtime, view: &str, id: &str) -> MountArgs {
         parent_assigns: None,
         parent_id: None,
         root_id: None,
+        live_session: None,
     }
 }
 
