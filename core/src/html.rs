@@ -1,4 +1,4 @@
-//! HTML escaping for every dynamic value, and the URL check of link helpers.
+//! HTML escaping for every dynamic value, and the URL checks of link helpers and redirects.
 //!
 //! Escaping makes text safe in element content and in *quoted* attribute values (either
 //! quote). It cannot make a URL safe: `javascript:alert(1)` contains nothing to escape, so
@@ -58,6 +58,33 @@ pub fn valid_destination(url: &str) -> bool {
     !is_scheme || VALID_URI_SCHEMES.iter().any(|valid| valid.eq_ignore_ascii_case(scheme))
 }
 
+/// True when `to` is a path on this site, what `redirect(socket, to: ...)` accepts
+/// (Phoenix's `validate_local_url!`): it starts with one `/` (`//evil.com` is another host),
+/// and has no backslash (browsers read `/\evil.com` as `//evil.com`), no control characters
+/// (tab, CR, LF are dropped by browsers, so `/\t/evil.com` is `//evil.com`) and no `/%09`.
+pub fn valid_local_path(to: &str) -> bool {
+    to.starts_with('/')
+        && !to.starts_with("//")
+        && !to.contains('\\')
+        && !to.contains("/%09")
+        && !to.chars().any(char::is_control)
+}
+
+/// True when `to` may be a live navigation target (`push_patch`, `push_navigate`): a path,
+/// or an `http`/`https` URL (Phoenix's `valid_live_navigation_destination!`). The join
+/// then checks that it routes to a view of the same live session.
+pub fn valid_live_destination(to: &str) -> bool {
+    if to.chars().any(char::is_control) || to.contains('\\') {
+        return false;
+    }
+    match to.split_once(':') {
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
+            scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +106,35 @@ mod tests {
         assert!(!valid_destination("javascript:alert(1)"));
         assert!(!valid_destination(" \u{1}Java\tScript:alert(1)"));
         assert!(!valid_destination("data:text/html,<script>"));
+    }
+
+    #[test]
+    fn local_paths() {
+        assert!(valid_local_path("/"));
+        assert!(valid_local_path("/users/1?next=http://x.com#top"));
+        for bad in [
+            "//evil.com",
+            "http://evil.com",
+            "/\\evil.com",
+            "\\/evil.com",
+            "javascript:alert(1)",
+            "/\t/evil.com",
+            "/%09/evil.com",
+            "/ok\nLocation: x",
+            "evil.com",
+            "",
+        ] {
+            assert!(!valid_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn live_destinations() {
+        assert!(valid_live_destination("/a?b=c:d"));
+        assert!(valid_live_destination("https://localhost/a"));
+        assert!(valid_live_destination("HTTP://localhost/a"));
+        assert!(!valid_live_destination("javascript:alert(1)"));
+        assert!(!valid_live_destination("mailto:a@b.c"));
+        assert!(!valid_live_destination("/a\tb"));
     }
 }

@@ -12,25 +12,50 @@
 //! Transports (crate `liveview-transports`) read bytes, decode Phoenix frames and hand them to
 //! a connection; views run on their own threads and write diffs back through the transport.
 
+mod app;
 mod assigns;
+mod children;
+mod component;
+mod connection;
 pub mod diff;
+pub mod flash;
+pub mod form;
 pub mod html;
 mod http;
 pub mod merge;
+mod mounted;
 pub mod protocol;
+mod pubsub;
+mod registry;
 mod rendered;
+pub mod router;
+mod runtime;
 pub mod session;
 mod socket;
+mod static_render;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 mod transport;
 mod view;
 pub mod wire;
 
+pub use app::{App, AppBuilder, AppConfig, BuildError, LiveSession};
 pub use assigns::Assigns;
+pub use connection::{Connection, ConnectionLimits};
 pub use http::{HttpRequest, HttpResponse};
+pub use mounted::{
+    Crash, JoinReply, LIVEVIEW_VERSION, MountArgs, MountConnection, MountedView, Out,
+};
+pub use pubsub::{DELIVERY_WAIT, DeliveryError, LocalPubSub, PubSub, Subscriber, SubscriberId};
+pub use registry::{ComponentDef, ViewDef};
 pub use rendered::{
     ChildCall, Cid, ComponentCall, Comprehension, Dynamic, Fingerprint, Rendered, Statics,
     StreamInsert, StreamOps,
+};
+pub use runtime::{
+    CallError, JoinRequest, RouteResolver, Runtime, RuntimeConfig, SpawnError, StaticError,
+    StaticRender, StaticRequest, ViewHandle, ViewInput,
 };
 pub use socket::{Command, ConnectInfo, Navigation, Socket};
 pub use transport::{ClientConnection, ConnectError, Endpoint, Transport, TransportError};

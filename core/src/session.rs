@@ -3,7 +3,7 @@
 //! Phoenix's `session.ex`/`static.ex` in data form. Tokens are signed with [`Signer`]; the
 //! view id inside must match the join topic (`lv:<id>`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -91,6 +91,11 @@ impl Sessions {
         self.session.sign(&("session", payload))
     }
 
+    /// Signs a `data-phx-session` token as if it were `now` (clock injection for tests).
+    pub fn sign_session_at(&self, payload: &SessionPayload, now: SystemTime) -> String {
+        self.session.sign_at(&("session", payload), now)
+    }
+
     /// Verifies a `data-phx-session` token for topic id `id`.
     ///
     /// # Errors
@@ -131,6 +136,11 @@ impl Sessions {
     /// Signs a flash map (redirect payloads, the flash cookie).
     pub fn sign_flash(&self, flash: &Map<String, Value>) -> String {
         self.flash.sign(flash)
+    }
+
+    /// Signs a flash map as if it were `now` (clock injection for tests).
+    pub fn sign_flash_at(&self, flash: &Map<String, Value>, now: SystemTime) -> String {
+        self.flash.sign_at(flash, now)
     }
 
     /// Verifies a flash token (max age 60 s).

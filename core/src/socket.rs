@@ -113,6 +113,7 @@ pub struct Socket {
     layout: Option<Option<String>>,
     commands: Vec<Command>,
     parent_assigns: Option<Map<String, Value>>,
+    assign_new_keys: Vec<String>,
 }
 
 impl Socket {
@@ -136,6 +137,7 @@ impl Socket {
             layout: None,
             commands: Vec::new(),
             parent_assigns: None,
+            assign_new_keys: Vec::new(),
         }
     }
 
@@ -228,6 +230,7 @@ impl Socket {
         if let Some(shared) = self.parent_assigns.as_ref().and_then(|p| p.get(key)) {
             let shared = shared.clone();
             self.assigns.put(key, shared);
+            self.assign_new_keys.push(key.to_owned());
             return Ok(self);
         }
         self.assigns.set(key, compute())?;
@@ -422,6 +425,11 @@ impl Socket {
     /// Assigns shared by the parent view or the HTTP request, used by `assign_new` on mount.
     pub fn set_parent_assigns(&mut self, assigns: Map<String, Value>) {
         self.parent_assigns = Some(assigns);
+    }
+
+    /// Keys `assign_new` took from the parent's (or the HTTP request's) assigns.
+    pub fn assign_new_keys(&self) -> &[String] {
+        &self.assign_new_keys
     }
 
     /// Sets the initial flash (from the page or a live redirect).

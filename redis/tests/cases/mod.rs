@@ -1,0 +1,3 @@
+mod presence;
+mod pubsub;
+pub mod support;
