@@ -151,3 +151,22 @@ fn hibernation_resends_entries_without_statics() {
         tracker.diff_root(&node(&["<ul>", "</ul>"], vec![list(&["a", "d"])])).unwrap().unwrap();
     assert_eq!(diff.as_json(), r#"{"0":{"k":{"1":{"0":"d"},"kc":2}}}"#);
 }
+
+#[test]
+fn unchanged_slot_inside_a_new_branch_is_missing() {
+    let mut tracker = DiffTracker::new();
+    let page = |branch: Rendered| {
+        node(&["<main>", "</main>"], vec![Some(Dynamic::Nested(Box::new(branch)))])
+    };
+    tracker.diff_root(&page(node(&["<a>", "</a>"], vec![text("1")]))).unwrap();
+    // Same branch, unchanged slot: fine.
+    assert_eq!(tracker.diff_root(&page(node(&["<a>", "</a>"], vec![None]))).unwrap(), None);
+    // Another branch whose slot claims to be unchanged: the client never had it.
+    assert_eq!(
+        tracker.diff_root(&page(node(&["<b>", "</b>"], vec![None]))),
+        Err(DiffError::MissingDynamic)
+    );
+    // After the error the next root diff is a full render.
+    let full = tracker.diff_root(&page(node(&["<b>", "</b>"], vec![text("2")]))).unwrap().unwrap();
+    assert_eq!(full.as_json(), r#"{"0":{"0":"2","s":["<b>","</b>"]},"s":["<main>","</main>"]}"#);
+}
