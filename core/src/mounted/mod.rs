@@ -618,6 +618,9 @@ impl MountedView {
     /// Drops what can be rebuilt: spare capacity of buffers and maps. The diff tracker is
     /// kept, so the next diff stays minimal.
     pub fn hibernate(&mut self) {
+        // Comprehension values are rebuilt by the next change (entries resent whole, statics
+        // not): an idle view should not hold a copy of every row it ever sent.
+        self.tracker.hibernate();
         self.out.shrink_to_fit();
         self.commands.shrink_to_fit();
         self.events.shrink_to_fit();
