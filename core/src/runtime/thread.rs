@@ -170,6 +170,24 @@ fn run(
             return;
         }
     };
+    // What mount asked for (subscriptions above all) takes effect before the client hears
+    // that the join succeeded, as in Phoenix where `subscribe` in mount is synchronous: a
+    // broadcast sent right after the join reply must reach this view.
+    if reply.ok {
+        for command in mv.take_commands() {
+            if let Err(crash) = shell.command(&mut mv, command) {
+                log::error!("view {} ({}) crashed while joining: {crash}", shell.name, shell.id);
+                shell.send(Frame::reply(
+                    Some(&shell.join_ref),
+                    Some(&shell.join_ref),
+                    &shell.topic,
+                    "error",
+                    r#"{"reason":"join crashed"}"#,
+                ));
+                return;
+            }
+        }
+    }
     shell.send(Frame::reply(
         Some(&shell.join_ref),
         Some(&shell.join_ref),

@@ -62,9 +62,11 @@
 
 mod client;
 mod dom;
+mod element;
 mod error;
 mod stream_dom;
 mod view;
 
+pub use element::{Element, Form};
 pub use error::{Redirect, TestError};
-pub use view::{ChildView, Element, Form, LiveOptions, LiveViewTest};
+pub use view::{ChildView, LiveOptions, LiveViewTest};
