@@ -41,6 +41,7 @@ mod stream;
 pub mod testing;
 pub mod token;
 mod transport;
+pub mod upload;
 mod view;
 pub mod wire;
 

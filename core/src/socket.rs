@@ -127,6 +127,7 @@ pub struct Socket {
     assign_new_keys: Vec<String>,
     streams: crate::stream::Streams,
     async_state: crate::async_ops::AsyncState,
+    uploads: crate::upload::Uploads,
 }
 
 impl Socket {
@@ -153,6 +154,7 @@ impl Socket {
             assign_new_keys: Vec::new(),
             streams: crate::stream::Streams::default(),
             async_state: crate::async_ops::AsyncState::default(),
+            uploads: crate::upload::Uploads::default(),
         }
     }
 
@@ -516,6 +518,73 @@ impl Socket {
     /// True if the flash changed since the last call (then resets the flag).
     pub fn take_flash_changed(&mut self) -> bool {
         std::mem::take(&mut self.flash_changed)
+    }
+
+    // ----- uploads ------------------------------------------------------------------------
+
+    /// Allows uploads under `name` (Phoenix's `allow_upload/3`); the template reads them as
+    /// the `uploads.<name>` assign.
+    pub fn allow_upload(&mut self, name: &str, config: crate::upload::UploadConfig) {
+        self.uploads.allow(name, config);
+        self.sync_uploads();
+    }
+
+    /// Cancels entry `entry_ref` of upload `name` (Phoenix's `cancel_upload/3`).
+    ///
+    /// # Errors
+    /// [`crate::upload::UploadError::NotAllowed`] for an unknown name.
+    pub fn cancel_upload(
+        &mut self,
+        name: &str,
+        entry_ref: &str,
+    ) -> Result<(), crate::upload::UploadError> {
+        self.uploads.cancel(name, Some(entry_ref))?;
+        self.sync_uploads();
+        Ok(())
+    }
+
+    /// The entries of upload `name`: `(done, in progress)` (Phoenix's `uploaded_entries/2`).
+    ///
+    /// # Errors
+    /// [`crate::upload::UploadError::NotAllowed`] for an unknown name.
+    pub fn uploaded_entries(
+        &self,
+        name: &str,
+    ) -> Result<
+        (Vec<crate::upload::UploadEntry>, Vec<crate::upload::UploadEntry>),
+        crate::upload::UploadError,
+    > {
+        let upload = self
+            .uploads
+            .get(name)
+            .ok_or_else(|| crate::upload::UploadError::NotAllowed(name.into()))?;
+        Ok(upload.entries().iter().cloned().partition(|e| e.done))
+    }
+
+    /// Hands every done entry of `name` and its temp file to `f`, then removes them
+    /// (Phoenix's `consume_uploaded_entries/3`). Keep what you need: the file is deleted
+    /// when `f` returns.
+    ///
+    /// # Errors
+    /// [`crate::upload::UploadError::NotAllowed`] for an unknown name.
+    pub fn consume_uploaded_entries<T>(
+        &mut self,
+        name: &str,
+        f: impl FnMut(&std::path::Path, &crate::upload::UploadEntry) -> T,
+    ) -> Result<Vec<T>, crate::upload::UploadError> {
+        let results = self.uploads.consume(name, f)?;
+        self.sync_uploads();
+        Ok(results)
+    }
+
+    pub(crate) fn uploads_mut(&mut self) -> &mut crate::upload::Uploads {
+        &mut self.uploads
+    }
+
+    /// Writes the `uploads` assign from the upload state.
+    pub(crate) fn sync_uploads(&mut self) {
+        let value = self.uploads.to_assign();
+        self.assigns.put("uploads", value);
     }
 
     pub(crate) fn async_state_mut(&mut self) -> &mut crate::async_ops::AsyncState {

@@ -31,6 +31,8 @@ pub(crate) enum LiveHelper {
     Submit,
     Label,
     ErrorTag,
+    /// `live_file_input`: the file input of an upload (`uploads.<name>`).
+    LiveFileInput,
     /// A `js_*` command helper (see `js_helpers`).
     Js(&'static str),
 }
@@ -58,6 +60,7 @@ pub(crate) const HELPERS: &[(&str, LiveHelper)] = &[
     ("submit", LiveHelper::Submit),
     ("label", LiveHelper::Label),
     ("error_tag", LiveHelper::ErrorTag),
+    ("live_file_input", LiveHelper::LiveFileInput),
 ];
 
 impl LiveHelper {
@@ -273,6 +276,7 @@ pub(crate) fn call(
             escape_into(&text, &mut out);
             out.push_str("</label>");
         }
+        LiveHelper::LiveFileInput => live_file_input(&mut out, params, hash)?,
         LiveHelper::ErrorTag => {
             let (_, name) = field_names(params, hash)?;
             let field = params.get(1).map_or(String::new(), |v| v.render());
@@ -291,6 +295,64 @@ pub(crate) fn call(
         }
     }
     Ok(LiveOutput::Html(out))
+}
+
+/// Phoenix's `live_file_input/1`: the attributes the client's `LiveFileUpload` hook reads,
+/// in Phoenix's order; other hash arguments become attributes.
+fn live_file_input(
+    out: &mut String,
+    params: &[&Value],
+    hash: &[(&str, &Value)],
+) -> Result<(), String> {
+    let upload = match params.first() {
+        Some(Value::Object(upload)) => upload,
+        _ => {
+            return Err("live_file_input needs an upload: {{live_file_input uploads.avatar}}".into());
+        }
+    };
+    let field = |key: &str| upload.get(key).unwrap_or(&Value::Null);
+    let entries = field("entries").as_array().map_or(&[][..], Vec::as_slice);
+    let refs = |pick: &dyn Fn(&Value) -> bool| -> Value {
+        let refs: Vec<String> =
+            entries.iter().filter(|e| pick(e)).map(|e| e["ref"].render()).collect();
+        Value::from(refs.join(","))
+    };
+    let is = |key: &'static str| move |e: &Value| e[key] == Value::Bool(true);
+    let accept = match hash.iter().find(|(k, _)| *k == "accept") {
+        Some((_, v)) => (*v).clone(),
+        None => match field("accept") {
+            Value::String(s) if !s.is_empty() => Value::from(s.clone()),
+            _ => Value::Null,
+        },
+    };
+    let errors = field("errors").as_array().map_or(&[][..], Vec::as_slice);
+    let mut error_refs: Vec<String> = Vec::new();
+    for error in errors {
+        let r = error[0].render();
+        if !error_refs.contains(&r) {
+            error_refs.push(r);
+        }
+    }
+    out.push_str("<input");
+    attr(out, "id", field("ref"));
+    attr(out, "type", &Value::from("file"));
+    attr(out, "name", field("name"));
+    attr(out, "accept", &accept);
+    attr(out, "data-phx-hook", &Value::from("Phoenix.LiveFileUpload"));
+    attr(out, "data-phx-upload-ref", field("ref"));
+    attr(out, "data-phx-active-refs", &refs(&|_| true));
+    attr(out, "data-phx-done-refs", &refs(&is("done")));
+    attr(out, "data-phx-preflighted-refs", &refs(&is("preflighted")));
+    if !error_refs.is_empty() {
+        attr(out, "data-phx-error-refs", &Value::from(error_refs.join(",")));
+    }
+    attr(out, "data-phx-auto-upload", &Value::Bool(field("auto_upload") == &Value::Bool(true)));
+    extra_attrs(out, hash, &["accept"]);
+    if field("max_entries").as_u64().is_some_and(|n| n > 1) {
+        out.push_str(" multiple");
+    }
+    out.push('>');
+    Ok(())
 }
 
 fn name_of(helper: LiveHelper) -> &'static str {
@@ -446,6 +508,39 @@ mod tests {
             LiveOutput::Html(h) => h,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn live_file_input_matches_phoenix() {
+        let upload = json!({
+            "name": "avatar", "ref": "phx-upload-1-avatar", "accept": ".jpg,.png",
+            "max_entries": 2, "auto_upload": true,
+            "entries": [
+                {"ref": "0", "done": true, "preflighted": true},
+                {"ref": "1", "done": false, "preflighted": true},
+                {"ref": "2", "done": false, "preflighted": false},
+            ],
+            "errors": [["2", "too_large"], ["2", "not_accepted"]],
+        });
+        assert_eq!(
+            html("live_file_input", &[upload], &[("class", json!("f"))]),
+            concat!(
+                r#"<input id="phx-upload-1-avatar" type="file" name="avatar" accept=".jpg,.png" "#,
+                r#"data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref="phx-upload-1-avatar" "#,
+                r#"data-phx-active-refs="0,1,2" data-phx-done-refs="0" data-phx-preflighted-refs="0,1" "#,
+                r#"data-phx-error-refs="2" data-phx-auto-upload class="f" multiple>"#
+            )
+        );
+        let bare = json!({"name": "doc", "ref": "r", "accept": "", "max_entries": 1,
+            "auto_upload": false, "entries": [], "errors": []});
+        assert_eq!(
+            html("live_file_input", &[bare], &[]),
+            concat!(
+                r#"<input id="r" type="file" name="doc" data-phx-hook="Phoenix.LiveFileUpload" "#,
+                r#"data-phx-upload-ref="r" data-phx-active-refs="" data-phx-done-refs="" "#,
+                r#"data-phx-preflighted-refs="">"#
+            )
+        );
     }
 
     #[test]

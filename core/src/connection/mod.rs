@@ -30,6 +30,7 @@
 
 mod join;
 mod limits;
+mod upload;
 
 pub use limits::ConnectionLimits;
 use limits::TokenBucket;
@@ -65,6 +66,8 @@ pub struct Connection {
     socket_params: Params,
     info: ConnectInfo,
     channels: HashMap<String, Channel>,
+    /// Joined `lvu:` upload channels by topic.
+    uploads: HashMap<String, upload::UploadChannel>,
     /// Frames the client may still send now (the rate limit).
     bucket: TokenBucket,
     /// Set while frames are being refused, so a flood logs one line, not one per frame.
@@ -101,6 +104,7 @@ impl Connection {
             socket_params,
             info,
             channels: HashMap::new(),
+            uploads: HashMap::new(),
             bucket,
             rate_limited: false,
         }
@@ -181,6 +185,15 @@ impl Connection {
             }
             return;
         }
+        self.end_stale_uploads();
+        if frame.topic.starts_with("lvu:") {
+            if frame.event == "phx_join" {
+                self.join_upload(&frame);
+            } else {
+                self.upload_text(&frame);
+            }
+            return;
+        }
         if frame.event == "phx_join" {
             self.join(frame);
             return;
@@ -236,9 +249,9 @@ impl ClientConnection for Connection {
     }
 
     fn handle_binary(&mut self, data: &[u8]) {
-        // Binary pushes carry upload chunks for `lvu:` topics, which no view here has joined.
+        // Binary pushes carry upload chunks for `lvu:` topics.
         match decode_binary_push(data) {
-            Some((join_ref, msg_ref, topic, event)) => {
+            Some((join_ref, msg_ref, topic, event, bytes)) => {
                 let frame = Frame {
                     join_ref: Some(join_ref.to_owned()),
                     msg_ref: Some(msg_ref.to_owned()),
@@ -246,13 +259,14 @@ impl ClientConnection for Connection {
                     event: event.to_owned(),
                     payload: Value::Object(Map::new()),
                 };
-                self.unmatched_topic(&frame);
+                self.upload_chunk(&frame, bytes);
             }
             None => log::warn!("connection {}: ignoring malformed binary frame", self.transport_id),
         }
     }
 
     fn closed(&mut self) {
+        self.uploads.clear();
         let wait = self.limits().mailbox_wait;
         for (topic, channel) in self.channels.drain() {
             // Waits for room in a busy mailbox: a view that missed this would outlive its
@@ -306,8 +320,9 @@ fn deliver(handle: &ViewHandle, input: ViewInput, wait: Duration) -> Delivery {
     }
 }
 
-/// Header of a client binary push: `[0][len jr][len ref][len topic][len event] …`.
-fn decode_binary_push(data: &[u8]) -> Option<(&str, &str, &str, &str)> {
+/// A client binary push: `[0][len jr][len ref][len topic][len event] jr ref topic event
+/// payload` → its header strings and payload.
+fn decode_binary_push(data: &[u8]) -> Option<(&str, &str, &str, &str, &[u8])> {
     let (&kind, rest) = data.split_first()?;
     if kind != 0 || rest.len() < 4 {
         return None;
@@ -319,7 +334,8 @@ fn decode_binary_push(data: &[u8]) -> Option<(&str, &str, &str, &str)> {
         body = tail;
         std::str::from_utf8(head).ok()
     };
-    Some((take(lens[0])?, take(lens[1])?, take(lens[2])?, take(lens[3])?))
+    let header = (take(lens[0])?, take(lens[1])?, take(lens[2])?, take(lens[3])?);
+    Some((header.0, header.1, header.2, header.3, body))
 }
 
 #[cfg(test)]
@@ -330,7 +346,7 @@ mod tests {
     fn binary_push_header() {
         let mut data = vec![0u8, 1, 2, 5, 5];
         data.extend_from_slice(b"112lvu:0chunkBYTES");
-        assert_eq!(decode_binary_push(&data), Some(("1", "12", "lvu:0", "chunk")));
+        assert_eq!(decode_binary_push(&data), Some(("1", "12", "lvu:0", "chunk", &b"BYTES"[..])));
         assert_eq!(decode_binary_push(&[0, 9, 9, 9, 9]), None);
         assert_eq!(decode_binary_push(&[1]), None);
         assert_eq!(decode_binary_push(&[]), None);

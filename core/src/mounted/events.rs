@@ -44,6 +44,13 @@ impl MountedView {
                 self.reply_ok(msg_ref, json!({ "cids": deleted }).to_string());
                 Ok(())
             }
+            "allow_upload" => self.allow_upload(msg_ref, &payload),
+            "progress" => {
+                if self.socket.uploads_mut().progress(&payload) {
+                    self.socket.sync_uploads();
+                }
+                self.handle_changed(msg_ref, 0, None)
+            }
             "phx_leave" => {
                 self.reply_ok(msg_ref, "{}".into());
                 self.out.push(Out::Close);
@@ -76,6 +83,11 @@ impl MountedView {
             )),
             (_, value) => value,
         };
+        if let Some(uploads) = payload.get("uploads") {
+            if self.socket.uploads_mut().register(uploads) {
+                self.socket.sync_uploads();
+            }
+        }
         if event == "lv:clear-flash" {
             match value.get("key").and_then(Value::as_str) {
                 Some(key) => self.socket.clear_flash_key(key),
@@ -112,6 +124,22 @@ impl MountedView {
             }
         }
         self.handle_changed(msg_ref, 0, None)
+    }
+
+    /// `allow_upload` (preflight): entry tokens, config and errors, plus the diff of the
+    /// entries now marked preflighted. Always status `ok`, as Phoenix.
+    fn allow_upload(&mut self, msg_ref: Option<String>, payload: &Value) -> Result<(), Crash> {
+        let topic = format!("lv:{}", self.id);
+        let mut reply = self.socket.uploads_mut().preflight(&topic, payload);
+        self.socket.sync_uploads();
+        let diff = self.render_diff()?;
+        if !diff.is_empty() {
+            let diff: Value =
+                serde_json::from_str(&diff.to_json()).map_err(|e| Crash::new("allow_upload", e))?;
+            reply["diff"] = diff;
+        }
+        self.reply_ok(msg_ref, reply.to_string());
+        Ok(())
     }
 
     /// `live_patch`: `handle_params` with the new URL, or `link_redirect` when it belongs to
