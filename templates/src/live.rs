@@ -307,7 +307,9 @@ fn live_file_input(
     let upload = match params.first() {
         Some(Value::Object(upload)) => upload,
         _ => {
-            return Err("live_file_input needs an upload: {{live_file_input uploads.avatar}}".into());
+            return Err(
+                "live_file_input needs an upload: {{live_file_input uploads.avatar}}".into()
+            );
         }
     };
     let field = |key: &str| upload.get(key).unwrap_or(&Value::Null);

@@ -21,3 +21,5 @@ mod streams;
 mod js;
 // Streams and JS helpers in real views, through the App and LiveViewTest.
 mod live_features;
+// Uploads: live_file_input, LiveViewTest::upload, consume on submit.
+mod uploads;

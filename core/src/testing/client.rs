@@ -210,6 +210,46 @@ impl ClientSocket {
         Ok(response)
     }
 
+    /// Joins upload channel `topic` (`lvu:<entry ref>`) with an entry token; returns the
+    /// reply (`{"status", "response"}`) and the join ref.
+    pub(crate) fn join_upload(
+        &mut self,
+        topic: &str,
+        token: &str,
+    ) -> Result<(Value, String), TestError> {
+        let join_ref = self.make_ref();
+        let frame = Frame {
+            join_ref: Some(join_ref.clone()),
+            msg_ref: Some(join_ref.clone()),
+            topic: topic.to_owned(),
+            event: "phx_join".into(),
+            payload: json!({ "token": token }),
+        };
+        self.connection.handle_text(&frame.encode());
+        Ok((self.await_reply(topic, &join_ref)?, join_ref))
+    }
+
+    /// Sends one binary `chunk` push on `topic`, as the JS client does, and returns the
+    /// reply (`{"status", "response"}`).
+    pub(crate) fn push_chunk(
+        &mut self,
+        topic: &str,
+        join_ref: &str,
+        bytes: &[u8],
+    ) -> Result<Value, TestError> {
+        let msg_ref = self.make_ref();
+        let mut data = vec![0u8];
+        for part in [join_ref, &msg_ref, topic, "chunk"] {
+            data.push(u8::try_from(part.len()).map_err(|_| TestError::Merge("long".into()))?);
+        }
+        for part in [join_ref, &msg_ref, topic, "chunk"] {
+            data.extend_from_slice(part.as_bytes());
+        }
+        data.extend_from_slice(bytes);
+        self.connection.handle_binary(&data);
+        self.await_reply(topic, &msg_ref)
+    }
+
     /// Reads frames until the reply to `msg_ref` on `topic` arrives.
     fn await_reply(&mut self, topic: &str, msg_ref: &str) -> Result<Value, TestError> {
         let key = format!("{topic}/{msg_ref}");

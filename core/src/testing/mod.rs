@@ -65,8 +65,10 @@ mod dom;
 mod element;
 mod error;
 mod stream_dom;
+mod upload;
 mod view;
 
 pub use element::{Element, Form};
 pub use error::{Redirect, TestError};
+pub use upload::UploadFile;
 pub use view::{ChildView, LiveOptions, LiveViewTest};
