@@ -177,6 +177,7 @@ impl Connection {
         if !self.admit(&frame) {
             return;
         }
+        self.end_stale_uploads();
         if frame.topic == "phoenix" {
             if frame.event == "heartbeat" {
                 self.reply(&frame, None, "ok", "{}");
@@ -185,7 +186,6 @@ impl Connection {
             }
             return;
         }
-        self.end_stale_uploads();
         if frame.topic.starts_with("lvu:") {
             if frame.event == "phx_join" {
                 self.join_upload(&frame);
@@ -199,6 +199,8 @@ impl Connection {
             return;
         }
         self.route(frame);
+        // A leave ends the view at once; its upload channels go with it.
+        self.end_stale_uploads();
     }
 
     /// Hands a frame to the view of its topic (no allocation on this path).
