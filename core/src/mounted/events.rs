@@ -45,6 +45,9 @@ impl MountedView {
                 Ok(())
             }
             "allow_upload" => self.allow_upload(msg_ref, &payload),
+            "progress" if !payload.get("ref").is_some_and(Value::is_string) => {
+                self.malformed(msg_ref, "progress")
+            }
             "progress" => {
                 if self.socket.uploads_mut().progress(&payload) {
                     self.socket.sync_uploads();
@@ -129,6 +132,9 @@ impl MountedView {
     /// `allow_upload` (preflight): entry tokens, config and errors, plus the diff of the
     /// entries now marked preflighted. Always status `ok`, as Phoenix.
     fn allow_upload(&mut self, msg_ref: Option<String>, payload: &Value) -> Result<(), Crash> {
+        if !payload.get("ref").is_some_and(Value::is_string) {
+            return self.malformed(msg_ref, "allow_upload");
+        }
         let topic = format!("lv:{}", self.id);
         let mut reply = self.socket.uploads_mut().preflight(&topic, payload);
         self.socket.sync_uploads();
