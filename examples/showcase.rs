@@ -34,11 +34,13 @@ pub(crate) mod demos {
     pub mod search_live;
     pub mod static_live;
     pub mod thermostat_live;
+    pub mod upload_live;
 }
 
 use demos::{
     chat_live, clock_live, components_live, counter_live, form_live, hooks_live, keys_live,
     list_live, logger, nav_live, nested_live, pages, search_live, static_live, thermostat_live,
+    upload_live,
 };
 
 /// Asset paths the root layout marks with `phx-track-static` (`static_changed` compares the
@@ -104,6 +106,7 @@ pub(crate) fn build_app(pubsub: Arc<dyn PubSub>) -> Result<App, Box<dyn Error>> 
                 .live::<nested_live::NestedLive>("/nested")
                 .live::<chat_live::ChatLive>("/chat")
                 .live::<static_live::StaticLive>("/static")
+                .live::<upload_live::UploadLive>("/upload")
         })
         .view::<nested_live::ChildLive>("ChildLive")
         .component::<components_live::CounterComponent>("Counter")

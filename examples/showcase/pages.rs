@@ -21,6 +21,7 @@ pub const DEMOS: &[(&str, &str)] = &[
     ("/nested", "Nested views: live_render, a crashing child"),
     ("/chat", "Chat: PubSub between tabs"),
     ("/static", "Static assets: phx-track-static and static_changed"),
+    ("/upload", "Uploads: live_file_input, chunked upload, progress, consume"),
 ];
 
 const STYLE: &str = include_str!("showcase.css");
