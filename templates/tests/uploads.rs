@@ -127,3 +127,68 @@ fn too_many_files_is_an_upload_error() {
     }
     assert!(view.has_element_with_text("#upload-errors", "too_many_files"));
 }
+
+// ----- uploads owned by a LiveComponent (events carry its cid) --------------------------
+
+const COMPONENT: &str = r#"<div id="uploader"><form id="cf" phx-change="validate" phx-submit="save" phx-target="{{myself}}">{{live_file_input uploads.pic}}</form><p id="csaved">{{saved}}</p></div>"#;
+
+struct Uploader;
+
+impl liveview_core::LiveComponent for Uploader {
+    fn mount(socket: &mut Socket) -> ViewResult<Self> {
+        socket.assign("saved", "")?;
+        socket.allow_upload("pic", UploadConfig { chunk_size: 3, ..UploadConfig::default() });
+        Ok(Uploader)
+    }
+
+    fn template() -> Option<&'static dyn Template> {
+        static T: OnceLock<CompiledTemplate> = OnceLock::new();
+        Some(T.get_or_init(|| {
+            TemplateRegistry::new().compile("uploader", COMPONENT).expect("compiles")
+        }))
+    }
+
+    fn handle_event(&mut self, event: &str, _: Value, socket: &mut Socket) -> ViewResult {
+        if event == "save" {
+            let saved = socket.consume_uploaded_entries("pic", |path, _| {
+                std::fs::read_to_string(path).unwrap_or_default()
+            })?;
+            socket.assign("saved", saved.join(","))?;
+        }
+        Ok(())
+    }
+}
+
+struct Host;
+
+impl LiveView for Host {
+    fn mount(_: &MountParams, _: &Session, _: &mut Socket) -> ViewResult<Self> {
+        Ok(Host)
+    }
+
+    fn template() -> Option<&'static dyn Template> {
+        static T: OnceLock<CompiledTemplate> = OnceLock::new();
+        Some(T.get_or_init(|| {
+            TemplateRegistry::new()
+                .compile("host", r#"<main>{{live_component "Uploader" id="up"}}</main>"#)
+                .expect("compiles")
+        }))
+    }
+}
+
+#[test]
+fn a_component_owns_its_uploads() {
+    let app = App::builder()
+        .secret_key_base([6u8; 64])
+        .signing_salt("templates-upload-salt")
+        .live::<Host>("/host")
+        .component::<Uploader>("Uploader")
+        .build()
+        .expect("app builds");
+    let mut view = LiveViewTest::live(&app, "/host").expect("mounts");
+    let files = [UploadFile::new("p.txt", "text/plain", "component bytes")];
+    let html = view.upload("#cf input[type=file]", "validate", &files).expect("uploads");
+    assert!(html.contains(r#"data-phx-done-refs="0""#), "{html}");
+    view.form("#cf", &[]).submit().expect("submits");
+    assert!(view.has_element_with_text("#csaved", "component bytes"));
+}

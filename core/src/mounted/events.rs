@@ -49,9 +49,11 @@ impl MountedView {
                 self.malformed(msg_ref, "progress")
             }
             "progress" => {
-                if self.socket.uploads_mut().progress(&payload) {
-                    self.socket.sync_uploads();
-                }
+                self.with_upload_socket(&payload, |socket| {
+                    if socket.uploads_mut().progress(&payload) {
+                        socket.sync_uploads();
+                    }
+                });
                 self.handle_changed(msg_ref, 0, None)
             }
             "phx_leave" => {
@@ -87,9 +89,11 @@ impl MountedView {
             (_, value) => value,
         };
         if let Some(uploads) = payload.get("uploads") {
-            if self.socket.uploads_mut().register(uploads) {
-                self.socket.sync_uploads();
-            }
+            self.with_upload_socket(&Value::Object(payload.clone()), |socket| {
+                if socket.uploads_mut().register(uploads) {
+                    socket.sync_uploads();
+                }
+            });
         }
         if event == "lv:clear-flash" {
             match value.get("key").and_then(Value::as_str) {
@@ -136,8 +140,16 @@ impl MountedView {
             return self.malformed(msg_ref, "allow_upload");
         }
         let topic = format!("lv:{}", self.id);
-        let mut reply = self.socket.uploads_mut().preflight(&topic, payload);
-        self.socket.sync_uploads();
+        let mut reply = self
+            .with_upload_socket(payload, |socket| {
+                let reply = socket.uploads_mut().preflight(&topic, payload);
+                socket.sync_uploads();
+                reply
+            })
+            .unwrap_or_else(|| {
+                let upload_ref = payload.get("ref").cloned().unwrap_or(Value::Null);
+                json!({ "ref": upload_ref, "error": [[upload_ref, "disallowed"]] })
+            });
         let diff = self.render_diff()?;
         if !diff.is_empty() {
             let diff: Value =
@@ -146,6 +158,24 @@ impl MountedView {
         }
         self.reply_ok(msg_ref, reply.to_string());
         Ok(())
+    }
+
+    /// Runs `f` on the socket that owns the uploads of `payload`: the component of its
+    /// `cid` (then marked for re-render), else the view's. `None` for an unknown component.
+    fn with_upload_socket<T>(
+        &mut self,
+        payload: &Value,
+        f: impl FnOnce(&mut crate::socket::Socket) -> T,
+    ) -> Option<T> {
+        match payload.get("cid").and_then(Value::as_u64) {
+            Some(cid) => {
+                let cid = Cid::try_from(cid).ok()?;
+                let result = f(&mut self.components.get_mut(cid)?.socket);
+                self.dirty.push(cid);
+                Some(result)
+            }
+            None => Some(f(&mut self.socket)),
+        }
     }
 
     /// `live_patch`: `handle_params` with the new URL, or `link_redirect` when it belongs to

@@ -45,6 +45,7 @@ impl LiveViewTest {
         let upload_ref = dom::attribute(&html, selector, "data-phx-upload-ref")
             .ok_or_else(|| TestError::Merge(format!("no live_file_input at {selector:?}")))?;
         let name = dom::attribute(&html, selector, "name").unwrap_or_default();
+        let cid = upload_cid(&html, selector)?;
         let entries: Vec<Value> = files
             .iter()
             .enumerate()
@@ -54,16 +55,22 @@ impl LiveViewTest {
             })
             .collect();
         let root = self.id().to_owned();
+        let with_cid = |mut payload: Value| {
+            if let Some(cid) = cid {
+                payload["cid"] = json!(cid);
+            }
+            payload
+        };
         self.socket.push(
             &root,
             "event",
-            json!({"type": "form", "event": change_event, "value": "", "meta": {"_target": name},
-                "uploads": { &upload_ref: entries }}),
+            with_cid(json!({"type": "form", "event": change_event, "value": "",
+                "meta": {"_target": name}, "uploads": { &upload_ref: entries }})),
         )?;
         let preflight = self.socket.push(
             &root,
             "allow_upload",
-            json!({"ref": upload_ref, "entries": entries}),
+            with_cid(json!({"ref": upload_ref, "entries": entries})),
         )?;
         if preflight.get("error").is_some()
             || preflight.get("errors").and_then(Value::as_object).is_some_and(|e| !e.is_empty())
@@ -96,10 +103,27 @@ impl LiveViewTest {
                 self.socket.push(
                     &root,
                     "progress",
-                    json!({"event": null, "ref": upload_ref, "entry_ref": entry_ref, "progress": progress}),
+                    with_cid(json!({"event": null, "ref": upload_ref, "entry_ref": entry_ref,
+                        "progress": progress})),
                 )?;
             }
         }
         self.render()
     }
+}
+
+/// The component the upload events go to: the `phx-target` of the input's form (a cid, or a
+/// selector resolved to its closest component), as the JS client's `targetComponentID`.
+fn upload_cid(html: &str, selector: &str) -> Result<Option<u32>, TestError> {
+    let Some(input) = dom::select(html, selector, None)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let target = input.form.as_ref().and_then(|form| {
+        form.attrs.iter().find(|(k, _)| k == "phx-target").map(|(_, v)| v.clone())
+    });
+    let Some(target) = target else { return Ok(None) };
+    if let Ok(cid) = target.trim().parse::<u32>() {
+        return Ok(Some(cid));
+    }
+    Ok(dom::select(html, &target, None)?.into_iter().next().and_then(|t| t.component))
 }
