@@ -291,6 +291,7 @@ impl Uploads {
             return json!({ "ref": upload_ref, "error": [[upload_ref, "too_many_files"]] });
         }
         let max = upload.config.max_file_size;
+        let chunk_timeout = upload.config.chunk_timeout;
         let mut tokens = serde_json::Map::new();
         let mut new_tickets = Vec::new();
         for entry in upload.entries.iter_mut().filter(|e| e.valid && !e.done) {
@@ -301,6 +302,8 @@ impl Uploads {
             let ticket = Ticket {
                 path,
                 max_file_size: max,
+                size: entry.client_size,
+                chunk_timeout,
                 view_topic: topic.to_owned(),
                 closed: entry.closed.clone(),
             };
@@ -427,6 +430,10 @@ pub struct Ticket {
     pub path: PathBuf,
     /// Bytes allowed in it.
     pub max_file_size: u64,
+    /// The entry's size as the client announced it: the upload is complete at this many.
+    pub size: u64,
+    /// Longest wait for the next chunk of an incomplete upload.
+    pub chunk_timeout: Duration,
     /// The topic of the view that owns the entry (`lv:<id>`).
     pub view_topic: String,
     closed: Arc<AtomicBool>,

@@ -14,9 +14,14 @@ use serde_json::{Value, json};
 struct UploadLive;
 
 impl LiveView for UploadLive {
-    fn mount(_: &MountParams, _: &Session, socket: &mut Socket) -> ViewResult<Self> {
+    fn mount(params: &MountParams, _: &Session, socket: &mut Socket) -> ViewResult<Self> {
         socket.assign("saved", "")?;
-        let config = UploadConfig { max_file_size: 8, chunk_size: 4, ..UploadConfig::default() };
+        let mut config =
+            UploadConfig { max_file_size: 8, chunk_size: 4, ..UploadConfig::default() };
+        // `?no_wait`: any later frame finds the next chunk overdue.
+        if params.get("no_wait").is_some() {
+            config.chunk_timeout = std::time::Duration::ZERO;
+        }
         socket.allow_upload("doc", config);
         Ok(UploadLive)
     }
@@ -64,8 +69,16 @@ fn preflighted(
     size: u64,
 ) -> (Box<dyn liveview_core::ClientConnection>, crossbeam_channel::Receiver<String>, String, String)
 {
+    preflighted_at("/up", size)
+}
+
+fn preflighted_at(
+    path: &str,
+    size: u64,
+) -> (Box<dyn liveview_core::ClientConnection>, crossbeam_channel::Receiver<String>, String, String)
+{
     let app = upload_app();
-    let (page, mut conn, rx, reply) = join(&app, "/up");
+    let (page, mut conn, rx, reply) = join(&app, path);
     assert_eq!(status(&reply), "ok", "{reply}");
     let topic = page.topic();
     let upload_ref = "phx-upload-1-doc";
@@ -78,9 +91,10 @@ fn preflighted(
     let response = &reply[4]["response"];
     assert_eq!(reply[4]["status"], "ok");
     assert_eq!(response["ref"], upload_ref, "{response}");
+    let timeout = if path.contains("no_wait") { 0 } else { 10_000 };
     assert_eq!(
         response["config"],
-        json!({"max_file_size": 8, "max_entries": 1, "chunk_size": 4, "chunk_timeout": 10000})
+        json!({"max_file_size": 8, "max_entries": 1, "chunk_size": 4, "chunk_timeout": timeout})
     );
     let token = response["entries"]["0"].as_str().expect("a token").to_owned();
     (conn, rx, topic, token)
@@ -160,4 +174,14 @@ fn upload_channels_end_with_their_view() {
         }
     }
     assert!(closed, "phx_close for lvu:0 after its view left");
+}
+
+#[test]
+fn an_overdue_chunk_stops_the_channel() {
+    let (mut conn, rx, _topic, token) = preflighted_at("/up?no_wait=1", 6);
+    conn.handle_text(&json!(["10", "10", "lvu:0", "phx_join", {"token": token}]).to_string());
+    assert_eq!(reply_to(&rx, "lvu:0", "10")[4]["status"], "ok");
+    conn.handle_binary(&chunk("10", "11", "lvu:0", b"abcd"));
+    assert_eq!(next_frame(&rx), json!(["10", "10", "lvu:0", "phx_close", {}]));
+    assert_eq!(reply_to(&rx, "lvu:0", "11")[4]["response"]["reason"], "unmatched topic");
 }

@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
@@ -20,6 +21,8 @@ pub(super) struct UploadChannel {
     ticket: Ticket,
     file: File,
     written: u64,
+    /// When the last chunk (or the join) arrived, for `chunk_timeout`.
+    last_chunk: Instant,
 }
 
 impl Connection {
@@ -49,8 +52,10 @@ impl Connection {
             }
         };
         self.reply(frame, Some(&join_ref), "ok", "{}");
-        self.uploads
-            .insert(frame.topic.clone(), UploadChannel { join_ref, ticket, file, written: 0 });
+        self.uploads.insert(
+            frame.topic.clone(),
+            UploadChannel { join_ref, ticket, file, written: 0, last_chunk: Instant::now() },
+        );
     }
 
     /// A binary push on an `lvu:` topic: one `chunk` of the file.
@@ -73,6 +78,7 @@ impl Connection {
             Some(json!({ "reason": "writer_error" }))
         } else {
             channel.written += bytes.len() as u64;
+            channel.last_chunk = Instant::now();
             None
         };
         match error {
@@ -99,7 +105,9 @@ impl Connection {
         }
     }
 
-    /// Closes the upload channels whose entry was consumed or cancelled or whose view ended.
+    /// Closes the upload channels whose entry was consumed or cancelled, whose view ended,
+    /// or whose next chunk is later than `chunk_timeout` (checked when the client sends
+    /// anything: the connection has no timer of its own).
     pub(super) fn end_stale_uploads(&mut self) {
         if self.uploads.is_empty() {
             return;
@@ -109,6 +117,8 @@ impl Connection {
             .iter()
             .filter(|(_, u)| {
                 u.ticket.is_closed()
+                    || (u.written < u.ticket.size
+                        && u.last_chunk.elapsed() >= u.ticket.chunk_timeout)
                     || !self.channels.get(&u.ticket.view_topic).is_some_and(|c| c.handle.is_alive())
             })
             .map(|(topic, _)| topic.clone())
