@@ -60,7 +60,8 @@ pub struct ServerConfig {
     pub ws_stack_size: usize,
     /// Largest incoming WebSocket message and frame in bytes (`1009` close beyond). Default 1 MiB.
     pub ws_max_message_size: usize,
-    /// tungstenite's read buffer per WebSocket. Default 4 KiB (small: idle views dominate).
+    /// tungstenite's read buffer per WebSocket. Default 1 KiB: idle views dominate memory,
+    /// Phoenix frames (join included) fit, and a bigger frame grows the buffer to its size.
     pub ws_read_buffer_size: usize,
     /// A WebSocket without any frame (heartbeats included) for this long is closed. Default
     /// 60 s, like Phoenix; the JS client sends a heartbeat every 30 s.
@@ -94,7 +95,7 @@ impl Default for ServerConfig {
             http_stack_size: 512 * 1024,
             ws_stack_size: 128 * 1024,
             ws_max_message_size: 1024 * 1024,
-            ws_read_buffer_size: 4 * 1024,
+            ws_read_buffer_size: 1024,
             ws_idle_timeout: Duration::from_secs(60),
             longpoll_window: Duration::from_secs(10),
             longpoll_session_timeout: Duration::from_secs(15),

@@ -106,7 +106,11 @@ pub(crate) fn upgrade(
         .stack_size(config.ws_stack_size)
         .spawn(move || {
             let _guard = guard;
-            if let Ok(connection) = receive.recv() {
+            let received = receive.recv();
+            // The channel (~640 bytes, cache-padded) would otherwise live as long as the
+            // connection: idle connections dominate memory.
+            drop(receive);
+            if let Ok(connection) = received {
                 reader.run(connection);
             }
         });
