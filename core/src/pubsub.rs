@@ -133,6 +133,16 @@ impl LocalPubSub {
     pub fn subscriber_count(&self, topic: &str) -> usize {
         self.topics.read().get(topic).map_or(0, Vec::len)
     }
+
+    /// Number of topics with at least one subscriber.
+    pub fn topic_count(&self) -> usize {
+        self.topics.read().len()
+    }
+
+    /// The topics with at least one subscriber (a multi-node adapter listens to these).
+    pub fn topics(&self) -> Vec<String> {
+        self.topics.read().keys().cloned().collect()
+    }
 }
 
 impl fmt::Debug for LocalPubSub {

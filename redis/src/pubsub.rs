@@ -1,7 +1,7 @@
 //! [`RedisPubSub`]: local subscribers per topic, a Redis PUBLISH per broadcast, and a
 //! background subscribe connection that hands other nodes' broadcasts to local subscribers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use liveview_core::{Broadcast, DeliveryError, PubSub, Subscriber, SubscriberId};
-use parking_lot::{Mutex, RwLock};
+use liveview_core::{LocalPubSub, PubSub, Subscriber, SubscriberId};
+use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::config::{IO_TIMEOUT, RedisConfig};
@@ -51,7 +51,8 @@ pub struct RedisPubSub {
 pub(crate) struct Shared {
     pub(crate) config: RedisConfig,
     pub(crate) client: redis::Client,
-    topics: RwLock<HashMap<String, Vec<Subscriber>>>,
+    /// This node's subscribers; delivery to them is the in-process PubSub's.
+    local: LocalPubSub,
     pub(crate) status: Mutex<RedisStatus>,
     /// Topics the subscribe connection has confirmed.
     pub(crate) listening: Mutex<HashSet<String>>,
@@ -79,7 +80,7 @@ impl RedisPubSub {
         let shared = Arc::new(Shared {
             config,
             client,
-            topics: RwLock::default(),
+            local: LocalPubSub::new(),
             status: Mutex::new(RedisStatus::Connecting),
             listening: Mutex::default(),
             dirty: AtomicBool::new(false),
@@ -128,7 +129,7 @@ impl RedisPubSub {
 
     /// Number of this node's subscribers of `topic`.
     pub fn subscriber_count(&self, topic: &str) -> usize {
-        self.shared.topics.read().get(topic).map_or(0, Vec::len)
+        self.shared.local.subscriber_count(topic)
     }
 
     /// Delivers to this node's subscribers only (presence diffs, which every node computes
@@ -159,41 +160,17 @@ impl Shared {
 
     /// Topics that currently have local subscribers.
     pub(crate) fn wanted_topics(&self) -> HashSet<String> {
-        self.topics.read().keys().cloned().collect()
+        self.local.topics().into_iter().collect()
     }
 
     /// Hands one broadcast to this node's subscribers; how many got it.
     pub(crate) fn deliver(&self, topic: &str, event: &str, payload: Value) -> usize {
-        let mut delivered = 0;
-        let mut gone = Vec::new();
-        {
-            let topics = self.topics.read();
-            let Some(list) = topics.get(topic) else { return 0 };
-            for subscriber in list {
-                let broadcast = Broadcast {
-                    topic: topic.to_owned(),
-                    event: event.to_owned(),
-                    payload: payload.clone(),
-                };
-                match subscriber.deliver(broadcast) {
-                    Ok(()) => delivered += 1,
-                    Err(DeliveryError::Full) => log::warn!(
-                        "redis pubsub: mailbox of a subscriber of {topic:?} is full; broadcast {event:?} dropped for it"
-                    ),
-                    Err(_) => gone.push(subscriber.id()),
-                }
-            }
-        }
-        // Views unsubscribe when they end; this only catches views that died without it.
-        if !gone.is_empty() {
-            let mut topics = self.topics.write();
-            if let Some(list) = topics.get_mut(topic) {
-                list.retain(|s| !gone.contains(&s.id()));
-                if list.is_empty() {
-                    topics.remove(topic);
-                    self.dirty.store(true, Ordering::SeqCst);
-                }
-            }
+        let topics = self.local.topic_count();
+        let delivered = self.local.broadcast(topic, event, payload);
+        // Delivery drops subscribers whose view died without unsubscribing; a topic that
+        // emptied that way is one the subscribe thread no longer needs.
+        if self.local.topic_count() < topics {
+            self.dirty.store(true, Ordering::SeqCst);
         }
         delivered
     }
@@ -237,46 +214,25 @@ impl Shared {
 
 impl PubSub for RedisPubSub {
     fn subscribe(&self, topic: &str, subscriber: Subscriber) {
-        let first = {
-            let mut topics = self.shared.topics.write();
-            let list = topics.entry(topic.to_owned()).or_default();
-            if !list.iter().any(|s| s.id() == subscriber.id()) {
-                list.push(subscriber);
-            }
-            list.len() == 1
-        };
+        let first = self.shared.local.subscriber_count(topic) == 0;
+        self.shared.local.subscribe(topic, subscriber);
         if first {
             self.topics_changed();
         }
     }
 
     fn unsubscribe(&self, topic: &str, id: SubscriberId) {
-        let emptied = {
-            let mut topics = self.shared.topics.write();
-            match topics.get_mut(topic) {
-                Some(list) => {
-                    list.retain(|s| s.id() != id);
-                    list.is_empty() && topics.remove(topic).is_some()
-                }
-                None => false,
-            }
-        };
-        if emptied {
+        let had = self.shared.local.subscriber_count(topic) > 0;
+        self.shared.local.unsubscribe(topic, id);
+        if had && self.shared.local.subscriber_count(topic) == 0 {
             self.topics_changed();
         }
     }
 
     fn unsubscribe_all(&self, id: SubscriberId) {
-        let emptied = {
-            let mut topics = self.shared.topics.write();
-            let before = topics.len();
-            topics.retain(|_, list| {
-                list.retain(|s| s.id() != id);
-                !list.is_empty()
-            });
-            topics.len() != before
-        };
-        if emptied {
+        let topics = self.shared.local.topic_count();
+        self.shared.local.unsubscribe_all(id);
+        if self.shared.local.topic_count() != topics {
             self.topics_changed();
         }
     }
@@ -312,7 +268,7 @@ impl fmt::Debug for RedisPubSub {
             .field("node_id", &self.shared.config.node_id)
             .field("prefix", &self.shared.config.prefix)
             .field("status", &self.status())
-            .field("topics", &self.shared.topics.read().len())
+            .field("topics", &self.shared.local.topic_count())
             .finish()
     }
 }
