@@ -268,10 +268,7 @@ pub trait LiveView: Sized + Send + 'static {
         socket: &mut Socket,
     ) -> ViewResult {
         let _ = socket;
-        log::warn!(
-            "{}: handle_async not implemented for {name:?} ({result:?})",
-            std::any::type_name::<Self>()
-        );
+        log_unhandled_async::<Self>(name, &result);
         Ok(())
     }
 }
@@ -343,12 +340,18 @@ pub trait LiveComponent: Sized + Send + 'static {
         socket: &mut Socket,
     ) -> ViewResult {
         let _ = socket;
-        log::warn!(
-            "{}: handle_async not implemented for {name:?} ({result:?})",
-            std::any::type_name::<Self>()
-        );
+        log_unhandled_async::<Self>(name, &result);
         Ok(())
     }
+}
+
+/// The default `handle_async` of views and components: the result is logged, not lost
+/// silently.
+fn log_unhandled_async<T>(name: &str, result: &Result<Value, String>) {
+    log::warn!(
+        "{}: handle_async not implemented for {name:?} ({result:?})",
+        std::any::type_name::<T>()
+    );
 }
 
 /// Decodes event params into a typed value (serde), for views that prefer typed events.

@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use client::{Page, Socket, get};
+use client::{Page, connect, get, join, submit};
 use redis_support::{RedisServer, wait_until};
 
 /// Set in the environment of a node process.
@@ -103,14 +103,14 @@ fn chat_across_nodes_and_failover() {
     let b = Node::start("b", &redis.url());
 
     let bob_page = Page::fetch(b.port, "/?name=bob");
-    let mut bob = Socket::connect(b.port, &bob_page);
-    let (_bob_ref, reply) = bob.join(&bob_page);
+    let mut bob = connect(b.port, &bob_page);
+    let (_bob_ref, reply) = join(&mut bob, &bob_page);
     assert_eq!(reply["status"], "ok", "{reply}");
     assert_eq!(node_of(&reply["response"]["rendered"]), "b");
 
     let ada_page = Page::fetch(a.port, "/?name=ada");
-    let mut ada = Socket::connect(a.port, &ada_page);
-    let (ada_ref, reply) = ada.join(&ada_page);
+    let mut ada = connect(a.port, &ada_page);
+    let (ada_ref, reply) = join(&mut ada, &ada_page);
     assert_eq!(reply["status"], "ok", "{reply}");
     assert_eq!(node_of(&reply["response"]["rendered"]), "a");
 
@@ -125,7 +125,7 @@ fn chat_across_nodes_and_failover() {
     wait_until("both nodes listen on the lobby", || {
         a.status()["listening"] == true && b.status()["listening"] == true
     });
-    ada.submit(&ada_page, &ada_ref, "send", "body=hello+from+node+a");
+    submit(&mut ada, &ada_page, &ada_ref, "send", "body=hello+from+node+a");
     let frame = bob.expect("ada's message at bob", |f| {
         f[2] == bob_topic.as_str() && f[3] == "diff" && f.to_string().contains("hello from node a")
     });
@@ -139,14 +139,14 @@ fn chat_across_nodes_and_failover() {
     // page's cookie, CSRF token and signed session and static tokens, and remounts there.
     a.kill();
     ada.wait_closed();
-    let mut ada = Socket::connect(b.port, &ada_page);
-    let (ada_ref, reply) = ada.join(&ada_page);
+    let mut ada = connect(b.port, &ada_page);
+    let (ada_ref, reply) = join(&mut ada, &ada_page);
     assert_eq!(reply["status"], "ok", "node b verifies node a's tokens: {reply}");
     let rendered = &reply["response"]["rendered"];
     assert_eq!(node_of(rendered), "b", "remounted on node b");
     assert_eq!(rendered["1"], "ada", "same user, from the same URL");
 
-    ada.submit(&ada_page, &ada_ref, "send", "body=back+on+b");
+    submit(&mut ada, &ada_page, &ada_ref, "send", "body=back+on+b");
     bob.expect("the message after the failover", |f| {
         f[2] == bob_topic.as_str() && f.to_string().contains("back on b")
     });
